@@ -1,0 +1,44 @@
+"""The transport seam: anything that can post a message and tell listeners about incoming ones.
+
+Everything above this module speaks plain Python data. Adapters (in-memory channels, JS objects seen
+through Pyodide's FFI, inter-process links) turn their own messages into ``MessageEvent`` objects and
+back, so the protocol core never learns which transport it runs on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = ["Endpoint", "Listener", "MessageEvent"]
+
+
+@dataclass(slots=True, frozen=True)
+class MessageEvent:
+    """One delivered message: ``data`` is already plain Python; ``origin`` is the sender's origin
+    string when the transport knows it (browsers do), else ``None``."""
+
+    data: Any
+    origin: str | None = None
+
+
+Listener = Callable[[MessageEvent], None]
+
+
+@runtime_checkable
+class Endpoint(Protocol):
+    """The shape ``expose`` and ``wrap`` need, mirroring Comlink's ``Endpoint`` interface.
+
+    Optional members, looked up with ``getattr``: ``start()`` (begin delivery of queued messages, as
+    a MessagePort needs), ``close()``, ``new_channel()`` (a pair of connected endpoints of the same
+    kind that can be transferred over this one: the proxy handler and ENDPOINT need it), and
+    ``add_close_listener(callback)`` (called once when the peer goes away, so pending calls fail
+    instead of hanging).
+    """
+
+    def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None: ...
+
+    def add_listener(self, listener: Listener) -> None: ...
+
+    def remove_listener(self, listener: Listener) -> None: ...

@@ -1,0 +1,141 @@
+"""Comlink 4.4.2's wire format: message and wire-value shapes, ids, and validation of what arrives.
+
+Dictionaries are built with the same key order Comlink's ``Object.assign`` calls produce, so a message
+serialised by ``JSON.stringify`` on either side is byte-for-byte the same.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Mapping
+from typing import Any, Final, Literal, TypedDict
+
+__all__ = [
+    "APPLY",
+    "CONSTRUCT",
+    "ENDPOINT",
+    "GET",
+    "HANDLER",
+    "MESSAGE_TYPES",
+    "RAW",
+    "RELEASE",
+    "SET",
+    "ProtocolError",
+    "Request",
+    "WireValue",
+    "new_id",
+    "parse_request",
+    "request",
+    "response",
+]
+
+GET: Final = "GET"
+SET: Final = "SET"
+APPLY: Final = "APPLY"
+CONSTRUCT: Final = "CONSTRUCT"
+ENDPOINT: Final = "ENDPOINT"
+RELEASE: Final = "RELEASE"
+MESSAGE_TYPES: Final = frozenset({GET, SET, APPLY, CONSTRUCT, ENDPOINT, RELEASE})
+
+RAW: Final = "RAW"
+HANDLER: Final = "HANDLER"
+
+MessageType = Literal["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "RELEASE"]
+
+
+class WireValue(TypedDict, total=False):
+    type: Literal["RAW", "HANDLER"]
+    name: str
+    value: Any
+
+
+class Request(TypedDict, total=False):
+    id: str
+    type: MessageType
+    path: list[str]
+    value: WireValue
+    argumentList: list[WireValue]
+
+
+class ProtocolError(ValueError):
+    """A message that is not a valid Comlink request or wire value."""
+
+
+# A random prefix per process keeps ids from two wrappers that share one endpoint apart; a counter
+# keeps them unique among calls in flight without Comlink's four random numbers per call.
+_PREFIX: Final = os.urandom(6).hex()
+_counter = itertools.count(1)
+
+
+def new_id() -> str:
+    return f"{_PREFIX}-{next(_counter):x}"
+
+
+def request(
+    id: str,
+    type: MessageType,
+    path: list[str] | None = None,
+    *,
+    value: WireValue | None = None,
+    argument_list: list[WireValue] | None = None,
+) -> Request:
+    """Build a request with Comlink's key order: id, type, path, then value or argumentList."""
+    msg: Request = {"id": id, "type": type}
+    if path is not None:
+        msg["path"] = path
+    if value is not None:
+        msg["value"] = value
+    if argument_list is not None:
+        msg["argumentList"] = argument_list
+    return msg
+
+
+def response(wire_value: WireValue, id: str) -> dict[str, Any]:
+    """A response is the wire value with the request's id appended (Comlink's key order)."""
+    msg: dict[str, Any] = dict(wire_value)
+    msg["id"] = id
+    return msg
+
+
+def check_wire_value(value: Any, where: str) -> WireValue:
+    if not isinstance(value, Mapping):
+        raise ProtocolError(f"{where} must be a wire value object, got {type(value).__name__}")
+    kind = value.get("type")
+    if kind == RAW:
+        return value  # type: ignore[return-value]
+    if kind == HANDLER:
+        if not isinstance(value.get("name"), str):
+            raise ProtocolError(f"{where} is a HANDLER wire value without a string 'name'")
+        return value  # type: ignore[return-value]
+    raise ProtocolError(f"{where} has unknown wire value type {kind!r} (expected 'RAW' or 'HANDLER')")
+
+
+def parse_request(data: Mapping[str, Any]) -> Request:
+    """Validate a request, raising ``ProtocolError`` that says exactly what is wrong.
+
+    Comlink fills a missing ``path`` with ``[]`` and a missing ``argumentList`` with ``[]``; so do we.
+    """
+    kind = data.get("type")
+    if kind not in MESSAGE_TYPES:
+        raise ProtocolError(f"unknown message type {kind!r}")
+    path = data.get("path", [])
+    if path is None:
+        path = []
+    if not isinstance(path, list) or not all(type(p) is str for p in path):
+        raise ProtocolError("'path' must be a list of strings")
+    msg: Request = {"id": data.get("id"), "type": kind, "path": path}  # type: ignore[typeddict-item]
+    if kind == SET:
+        if not path:
+            raise ProtocolError("SET needs a non-empty 'path'")
+        msg["value"] = check_wire_value(data.get("value"), "SET 'value'")
+    elif kind in (APPLY, CONSTRUCT):
+        args = data.get("argumentList")
+        if args is None:
+            args = []
+        if not isinstance(args, list):
+            raise ProtocolError("'argumentList' must be a list of wire values")
+        msg["argumentList"] = [
+            check_wire_value(a, f"argumentList[{i}]") for i, a in enumerate(args)
+        ]
+    return msg
