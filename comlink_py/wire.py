@@ -135,7 +135,5 @@ def parse_request(data: Mapping[str, Any]) -> Request:
             args = []
         if not isinstance(args, list):
             raise ProtocolError("'argumentList' must be a list of wire values")
-        msg["argumentList"] = [
-            check_wire_value(a, f"argumentList[{i}]") for i, a in enumerate(args)
-        ]
+        msg["argumentList"] = [check_wire_value(a, f"argumentList[{i}]") for i, a in enumerate(args)]
     return msg

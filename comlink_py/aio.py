@@ -1,0 +1,380 @@
+"""The asyncio glue: runs the exposing and wrapping cores over any ``Endpoint``.
+
+Sync results are answered in the same turn of the loop; only awaitables become tasks. Calls are sent
+when they are made (not when awaited), so ``asyncio.gather`` over many calls keeps them all in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Generator, Sequence
+from typing import Any, Generic, TypeVar, cast
+
+from . import wire
+from .endpoint import Endpoint, MessageEvent
+from .exposing import Dispatch, Exposer, Origin
+from .handlers import Thrown
+from .wrapping import Caller, Outcome
+
+__all__ = [
+    "ConnectionClosedError",
+    "Exposed",
+    "ReleasedProxyError",
+    "Remote",
+    "assign",
+    "construct",
+    "create_endpoint",
+    "expose",
+    "release",
+    "wrap",
+]
+
+T = TypeVar("T")
+log = logging.getLogger("comlink_py")
+
+
+class ReleasedProxyError(RuntimeError):
+    """The proxy was released; it cannot be used any more."""
+
+
+class ConnectionClosedError(ConnectionError):
+    """The endpoint closed (or its peer went away) while calls were pending."""
+
+
+def _start(endpoint: Endpoint) -> None:
+    start = getattr(endpoint, "start", None)
+    if start is not None:
+        start()
+
+
+def _close(endpoint: Endpoint) -> None:
+    close = getattr(endpoint, "close", None)
+    if close is not None:
+        close()
+
+
+def _default_endpoint() -> Endpoint:
+    from . import js
+
+    return js.default_endpoint()
+
+
+# ----------------------------------------------------------------------------------------------
+# exposing
+
+
+class Exposed:
+    """The handle ``expose`` returns: ``close()`` stops serving without a RELEASE from the peer."""
+
+    def __init__(self, exposer: Exposer) -> None:
+        self._exposer = exposer
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.closed = False
+
+    def _on_message(self, event: MessageEvent) -> None:
+        dispatch = self._exposer.receive(event)
+        if dispatch is None:
+            return
+        try:
+            result = dispatch.run()
+        except Exception as error:
+            result = Thrown(error)
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(self._settle(dispatch, result))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            self._respond(dispatch, result)
+
+    async def _settle(self, dispatch: Dispatch, awaitable: Awaitable[Any]) -> None:
+        try:
+            result = await awaitable
+        except (Exception, asyncio.CancelledError) as error:
+            result = Thrown(error)
+        self._respond(dispatch, result)
+
+    def _respond(self, dispatch: Dispatch, result: Any) -> None:
+        exposer = self._exposer
+        endpoint = exposer.endpoint
+        message, transferables = exposer.reply(dispatch, result)
+        try:
+            endpoint.post_message(message, transferables)
+        except Exception as error:
+            message, transferables = exposer.unserializable(dispatch, error)
+            try:
+                endpoint.post_message(message, transferables)
+            except Exception:
+                log.exception("could not answer request %r", dispatch.id)
+        if dispatch.type == wire.RELEASE:
+            self.close()
+            try:
+                exposer.finalize()
+            except Exception:
+                log.exception("finalizer of %r failed", exposer.obj)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        endpoint = self._exposer.endpoint
+        endpoint.remove_listener(self._on_message)
+        _close(endpoint)
+
+
+def expose(
+    obj: Any,
+    endpoint: Endpoint | None = None,
+    allowed_origins: Sequence[Origin] = ("*",),
+    *,
+    allow_private: bool = False,
+) -> Exposed:
+    """Serve ``obj`` on ``endpoint`` (in a Pyodide worker, the worker's global scope by default).
+
+    Paths through names that start with ``_`` are refused unless ``allow_private`` is true: an
+    exposed object must not be a way to reach the interpreter's internals.
+    """
+    ep = _default_endpoint() if endpoint is None else endpoint
+
+    def serve(target: Any, channel: Endpoint) -> None:
+        expose(target, channel, allowed_origins, allow_private=allow_private)
+
+    handle = Exposed(Exposer(obj, ep, serve, allowed_origins=allowed_origins, allow_private=allow_private))
+    ep.add_listener(handle._on_message)
+    _start(ep)
+    return handle
+
+
+# ----------------------------------------------------------------------------------------------
+# wrapping
+
+
+class _Link:
+    """What every ``Remote`` made from one ``wrap`` shares: the endpoint, its listener and the
+    pending calls. It releases the peer when the last ``Remote`` is garbage collected and no call
+    is pending, as Comlink does with its FinalizationRegistry."""
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.caller: Caller[asyncio.Future[Any]] = Caller(endpoint)
+        self.refs = 0
+        self.released = False
+        self.closed = False
+        self.started = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        endpoint.add_listener(self._on_message)
+        add_close_listener = getattr(endpoint, "add_close_listener", None)
+        if add_close_listener is not None:
+            add_close_listener(self._on_close)
+
+    def _on_message(self, event: MessageEvent) -> None:
+        settled = self.caller.receive(event.data)
+        if settled is None:
+            return
+        future, outcome = settled
+        _settle(future, outcome)
+        if self.refs == 0 and not self.caller.pending:
+            self._release_unused()
+
+    def _on_close(self) -> None:
+        self.closed = True
+        self._fail_pending(ConnectionClosedError("the endpoint closed while the call was pending"))
+
+    def _fail_pending(self, error: BaseException) -> None:
+        for future in self.caller.drain():
+            if not future.done():
+                future.set_exception(error)
+
+    def send(
+        self,
+        kind: wire.MessageType,
+        path: Sequence[str] = (),
+        *,
+        value: Any = None,
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> asyncio.Future[Any]:
+        if self.released:
+            raise ReleasedProxyError("Proxy has been released and is not useable")
+        if self.loop is None:
+            self.loop = _loop()
+        future = self.loop.create_future()
+        if self.closed:
+            future.set_exception(ConnectionClosedError("the endpoint is closed"))
+            return future
+        message, transferables = self.caller.request(
+            future, kind, path, value=value, args=args, kwargs=kwargs
+        )
+        if not self.started:
+            self.started = True
+            _start(self.endpoint)
+        try:
+            self.endpoint.post_message(message, transferables)
+        except BaseException:
+            self.caller.forget(message["id"])
+            raise
+        future.add_done_callback(lambda f: self._forget_cancelled(f, message["id"]))
+        return future
+
+    def _forget_cancelled(self, future: asyncio.Future[Any], msg_id: str) -> None:
+        if future.cancelled():
+            self.caller.forget(msg_id)
+
+    def release(self) -> asyncio.Future[None]:
+        """Send RELEASE; pending calls fail now; the endpoint closes once the peer answers."""
+        if self.released:
+            raise ReleasedProxyError("Proxy has been released and is not useable")
+        done: asyncio.Future[None] = (self.loop or _loop()).create_future()
+        self._fail_pending(ReleasedProxyError("the proxy was released while the call was pending"))
+        if self.closed:
+            self.released = True
+            done.set_result(None)
+            return done
+        acknowledged = self.send(wire.RELEASE)
+        self.released = True
+
+        def finish(answer: asyncio.Future[Any]) -> None:
+            if not answer.cancelled():
+                answer.exception()  # a peer that closed first is as good as an answer
+            self.endpoint.remove_listener(self._on_message)
+            _close(self.endpoint)
+            if not done.done():
+                done.set_result(None)
+
+        acknowledged.add_done_callback(finish)
+        return done
+
+    def _release_unused(self) -> None:
+        if self.released or self.closed or self.loop is None:
+            return
+        try:
+            self.release().add_done_callback(lambda f: None)
+        except Exception:
+            log.debug("automatic release failed", exc_info=True)
+
+    def drop(self) -> None:
+        self.refs -= 1
+        if self.refs == 0 and not self.caller.pending and self.loop is not None:
+            if self.loop.is_closed():
+                return
+            with contextlib.suppress(RuntimeError):
+                self.loop.call_soon_threadsafe(self._release_if_unused)
+
+    def _release_if_unused(self) -> None:
+        if self.refs == 0 and not self.caller.pending:
+            self._release_unused()
+
+
+def _settle(future: asyncio.Future[Any], outcome: Outcome) -> None:
+    if future.done():
+        return
+    if outcome.error is not None:
+        future.set_exception(outcome.error)
+    else:
+        future.set_result(outcome.value)
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.get_event_loop_policy().get_event_loop()
+
+
+class Remote(Generic[T]):
+    """A proxy for an object on the other side of an endpoint.
+
+    ``remote.a.b`` builds a path; ``await remote.a.b`` reads it (GET); ``remote.f(1, k=2)`` calls it
+    (APPLY) and returns a future. Module functions do what would collide with attribute names:
+    ``construct``, ``assign``, ``create_endpoint``, ``release``. ``remote["name"]`` reaches names
+    that are not identifiers.
+    """
+
+    __slots__ = ("__weakref__", "_link", "_path")
+
+    def __init__(self, link: _Link, path: tuple[str, ...] = ()) -> None:
+        self._link = link
+        self._path = path
+        link.refs += 1
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self._link.drop()
+
+    def __getattr__(self, name: str) -> Remote[Any]:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        self._check()
+        return Remote(self._link, (*self._path, name))
+
+    def __getitem__(self, key: str | int) -> Remote[Any]:
+        self._check()
+        return Remote(self._link, (*self._path, str(key)))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
+        return self._link.send(wire.APPLY, self._path, args=args, kwargs=kwargs)
+
+    def __await__(self) -> Generator[Any, None, T]:
+        if not self._path:
+            return _itself(self).__await__()
+        return self._link.send(wire.GET, self._path).__await__()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in Remote.__slots__:
+            object.__setattr__(self, name, value)
+        else:
+            raise AttributeError(f"use 'await comlink_py.assign(remote.{name}, value)' to set a remote value")
+
+    def __repr__(self) -> str:
+        return f"<Remote {'.'.join(self._path) or '(root)'}>"
+
+    def _check(self) -> None:
+        if self._link.released:
+            raise ReleasedProxyError("Proxy has been released and is not useable")
+
+
+async def _itself(remote: Remote[T]) -> T:
+    return cast(T, remote)
+
+
+def wrap(endpoint: Endpoint) -> Remote[Any]:
+    """A ``Remote`` for the object exposed at the other end of ``endpoint``."""
+    return Remote(_Link(endpoint))
+
+
+def _link_of(remote: Remote[Any]) -> _Link:
+    if not isinstance(remote, Remote):
+        raise TypeError(f"expected a Remote, got {type(remote).__name__}")
+    remote._check()
+    return object.__getattribute__(remote, "_link")  # type: ignore[no-any-return]
+
+
+def _path_of(remote: Remote[Any]) -> tuple[str, ...]:
+    return object.__getattribute__(remote, "_path")  # type: ignore[no-any-return]
+
+
+def construct(remote: Remote[Any], *args: Any, **kwargs: Any) -> asyncio.Future[Remote[Any]]:
+    """``new`` on the remote class: resolves to a ``Remote`` for the new instance."""
+    return _link_of(remote).send(wire.CONSTRUCT, _path_of(remote), args=args, kwargs=kwargs)
+
+
+def assign(remote: Remote[Any], value: Any) -> asyncio.Future[bool]:
+    """Set the remote attribute (or key) that ``remote`` names to ``value`` (Comlink's SET)."""
+    path = _path_of(remote)
+    if not path:
+        raise TypeError("assign needs a path such as remote.attribute")
+    return _link_of(remote).send(wire.SET, path, value=value)
+
+
+def create_endpoint(remote: Remote[Any]) -> asyncio.Future[Endpoint]:
+    """A new endpoint serving the same remote object (Comlink's ``createEndpoint``)."""
+    return _link_of(remote).send(wire.ENDPOINT)
+
+
+def release(remote: Remote[Any]) -> asyncio.Future[None]:
+    """Release the remote object: its finalizer runs and every ``Remote`` of this wrap stops working.
+
+    Returns a future done once the peer acknowledged (awaiting it is optional)."""
+    return _link_of(remote).release()

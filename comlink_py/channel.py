@@ -1,0 +1,140 @@
+"""An in-memory ``MessageChannel`` for asyncio, shaped like the browser's.
+
+Messages are structured-cloned when posted, queued until the receiving port is started, and delivered
+on the event loop that started it, so two threads with their own loops can talk through one channel.
+Ports can travel inside messages as transferables, which is what proxies and ENDPOINT need.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .clone import structured_clone
+from .endpoint import Listener, MessageEvent
+
+__all__ = ["MessageChannel", "MessagePort"]
+
+log = logging.getLogger("comlink_py")
+_CLOSE = object()  # queued after the messages a closing peer sent before it closed
+
+
+class MessagePort:
+    """One end of a ``MessageChannel``; implements the ``Endpoint`` protocol."""
+
+    def __init__(self) -> None:
+        self._peer: MessagePort | None = None
+        self._listeners: list[Listener] = []
+        self._close_listeners: list[Callable[[], None]] = []
+        self._queue: deque[Any] = deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = 0
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None:
+        if self.closed:
+            raise ConnectionError("cannot post on a closed MessagePort")
+        data = structured_clone(message, transfer)
+        peer = self._peer
+        if peer is not None and not peer.closed:
+            peer._enqueue(data)
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def add_close_listener(self, callback: Callable[[], None]) -> None:
+        self._close_listeners.append(callback)
+
+    def start(self) -> None:
+        """Begin delivery on the running event loop (messages posted earlier are kept until now)."""
+        with self._lock:
+            if self._loop is not None:
+                return
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = asyncio.get_event_loop_policy().get_event_loop()
+            self._loop, self._thread = loop, threading.get_ident()
+            while self._queue:
+                item = self._queue.popleft()
+                if item is _CLOSE:
+                    self._schedule(self._shut)
+                else:
+                    self._schedule(self._deliver, item)
+
+    def close(self) -> None:
+        """Disentangle both ends. The peer still receives what was posted before, then learns of
+        the close: each side's close listeners run once, on that side's loop."""
+        peer, self._peer = self._peer, None
+        self._shut()
+        if peer is not None:
+            peer._peer = None
+            with peer._lock:
+                if peer._loop is None:
+                    peer._queue.append(_CLOSE)
+                else:
+                    peer._schedule(peer._shut)
+
+    def new_channel(self) -> tuple[MessagePort, MessagePort]:
+        channel = MessageChannel()
+        return channel.port1, channel.port2
+
+    def _shut(self) -> None:
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True
+            callbacks, self._close_listeners = self._close_listeners, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("close listener failed")
+
+    def _enqueue(self, data: Any) -> None:
+        with self._lock:
+            if self._loop is None:
+                self._queue.append(data)
+            else:
+                self._schedule(self._deliver, data)
+
+    def _schedule(self, fn: Callable[..., None], *args: Any) -> None:
+        loop = self._loop
+        assert loop is not None
+        if loop.is_closed():
+            return
+        if threading.get_ident() == self._thread:
+            loop.call_soon(fn, *args)
+        else:
+            loop.call_soon_threadsafe(fn, *args)
+
+    def _deliver(self, data: Any) -> None:
+        if self.closed:
+            return
+        event = MessageEvent(data)
+        for listener in tuple(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("message listener failed")
+
+
+class MessageChannel:
+    """Two entangled ports: what one posts, the other receives."""
+
+    __slots__ = ("port1", "port2")
+
+    def __init__(self) -> None:
+        self.port1 = MessagePort()
+        self.port2 = MessagePort()
+        self.port1._peer = self.port2
+        self.port2._peer = self.port1

@@ -1,0 +1,107 @@
+"""The structured-clone value model for transports that stay inside Python.
+
+In-memory channels and the inter-process link copy every message as a browser's ``postMessage``
+would, so code tested in CPython meets the same rules it meets against JS: data is copied, tuples
+arrive as lists, functions and arbitrary objects are refused with ``DataCloneError``, and endpoints
+cross only when they are listed as transferables.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from typing import Any, Final
+
+__all__ = ["CLONE_ATOMS", "DataCloneError", "is_transferable", "structured_clone"]
+
+
+class DataCloneError(TypeError):
+    """A value that the structured-clone algorithm cannot copy (JS raises ``DataCloneError``)."""
+
+
+# Immutable leaves that are passed through as they are.
+CLONE_ATOMS: Final = frozenset(
+    {type(None), bool, int, float, str, bytes, _dt.datetime, _dt.date, _dt.timedelta}
+)
+
+
+def is_transferable(value: object) -> bool:
+    """Endpoints (ports) and bytearrays, the Python counterparts of MessagePort and ArrayBuffer."""
+    return isinstance(value, bytearray) or callable(getattr(value, "post_message", None))
+
+
+def structured_clone(value: Any, transfer: Iterable[Any] = ()) -> Any:
+    """Copy ``value`` the way ``postMessage`` would.
+
+    A transferred bytearray is moved: the receiver gets its bytes and the sender's becomes empty,
+    like a detached ArrayBuffer. A transferred endpoint is handed over as the same object.
+    """
+    moved: dict[int, Any] = {}
+    for item in transfer:
+        if not is_transferable(item):
+            raise DataCloneError(f"{type(item).__name__} is not transferable")
+        if id(item) in moved:
+            raise DataCloneError("a transferable is listed twice")
+        if isinstance(item, bytearray):
+            moved[id(item)] = bytearray(item)
+        else:
+            moved[id(item)] = item
+    result = _Cloner(moved).clone(value)
+    for item in transfer:
+        if isinstance(item, bytearray):
+            item.clear()
+    return result
+
+
+class _Cloner:
+    __slots__ = ("memo",)
+
+    def __init__(self, moved: dict[int, Any]) -> None:
+        # The memo keeps shared references shared and makes cycles terminate, as the algorithm does.
+        self.memo = moved
+
+    def clone(self, value: Any) -> Any:
+        kind = type(value)
+        if kind in CLONE_ATOMS:
+            return value
+        key = id(value)
+        done = self.memo.get(key)
+        if done is not None:
+            return done
+        if kind is list or kind is tuple:
+            out: list[Any] = []
+            self.memo[key] = out
+            out.extend(self.clone(v) for v in value)
+            return out
+        if kind is dict:
+            result: dict[Any, Any] = {}
+            self.memo[key] = result
+            for k, v in value.items():
+                result[self.clone(k)] = self.clone(v)
+            return result
+        if kind is set or kind is frozenset:
+            copied: set[Any] = set()
+            self.memo[key] = copied
+            copied.update(self.clone(v) for v in value)
+            return copied
+        if kind is bytearray:
+            return self.memo.setdefault(key, bytearray(value))
+        if kind is memoryview:
+            return self.memo.setdefault(key, memoryview(bytes(value)))
+        if isinstance(value, BaseException):
+            return self.memo.setdefault(key, self._exception(value))
+        if is_transferable(value):
+            raise DataCloneError(
+                f"{kind.__name__} could not be cloned: an endpoint must be in the transfer list"
+            )
+        raise DataCloneError(
+            f"{kind.__qualname__} could not be cloned; pass it with proxy() to send a reference"
+        )
+
+    def _exception(self, exc: BaseException) -> BaseException:
+        args = [self.clone(a) for a in exc.args]
+        try:
+            copy = type(exc)(*args)
+        except Exception as err:
+            raise DataCloneError(f"{type(exc).__qualname__} could not be cloned: {err}") from None
+        return copy

@@ -1,0 +1,181 @@
+"""The exposing side's core: a decoded request in, a call to run and then a response out.
+
+No I/O happens here: the asyncio glue feeds ``receive`` with events, runs the returned ``Dispatch``,
+awaits it if needed, and posts what ``reply`` builds. That keeps the request semantics testable
+without any transport.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import wire
+from .codec import from_wire, to_wire
+from .handlers import Kwargs, ProxyMarked, Thrown, Transferred, finalizer
+from .wire import ProtocolError
+
+if TYPE_CHECKING:
+    from .endpoint import Endpoint, MessageEvent
+
+__all__ = ["Dispatch", "Exposer", "Origin", "is_allowed_origin"]
+
+log = logging.getLogger("comlink_py")
+
+Origin = str | re.Pattern[str]
+
+
+def is_allowed_origin(allowed: Iterable[Origin], origin: str | None) -> bool:
+    """Comlink's rule: ``"*"`` or an equal string or a matching regular expression allows."""
+    text = "" if origin is None else origin
+    for rule in allowed:
+        if rule == "*" or rule == text:
+            return True
+        if isinstance(rule, re.Pattern) and rule.search(text):
+            return True
+    return False
+
+
+@dataclass(slots=True)
+class Dispatch:
+    """One accepted request: ``run()`` performs it and returns the raw result (maybe awaitable)."""
+
+    id: Any
+    type: str
+    run: Callable[[], Any]
+
+
+# Responses on a shared endpoint must never be answered: that would make two peers that both expose
+# and wrap over one endpoint bounce errors at each other forever.
+_RESPONSE_TYPES = frozenset({wire.RAW, wire.HANDLER})
+
+
+class Exposer:
+    """Serves one object. ``serve(obj, endpoint)`` is how the glue exposes a new channel (ENDPOINT)."""
+
+    def __init__(
+        self,
+        obj: Any,
+        endpoint: Endpoint,
+        serve: Callable[[Any, Endpoint], None],
+        *,
+        allowed_origins: Sequence[Origin] = ("*",),
+        allow_private: bool = False,
+    ) -> None:
+        self.obj = obj
+        self.endpoint = endpoint
+        self.serve = serve
+        self.allowed_origins = tuple(allowed_origins)
+        self.allow_private = allow_private
+
+    # -- requests in --------------------------------------------------------------------------
+
+    def receive(self, event: MessageEvent) -> Dispatch | None:
+        """Accept a message, or return ``None`` for one that gets no answer (as Comlink does for
+        messages without data, from a refused origin, or that are responses)."""
+        data = event.data
+        if not data or not isinstance(data, Mapping):
+            return None
+        if not is_allowed_origin(self.allowed_origins, event.origin):
+            log.warning("Invalid origin %r for comlink proxy", event.origin)
+            return None
+        kind = data.get("type")
+        if kind in _RESPONSE_TYPES:
+            return None
+        id = data.get("id")
+        try:
+            request = wire.parse_request(data)
+        except ProtocolError as error:
+            return Dispatch(id, str(kind), _raiser(error)) if id is not None else None
+        return Dispatch(id, request["type"], lambda: self._perform(request))
+
+    def _perform(self, request: wire.Request) -> Any:
+        kind = request["type"]
+        path = request["path"]
+        if kind == wire.GET:
+            return self.resolve(path)
+        if kind == wire.SET:
+            parent = self.resolve(path[:-1])
+            value = from_wire(request["value"], self.endpoint)
+            self._assign(parent, path[-1], value)
+            return True
+        if kind == wire.APPLY or kind == wire.CONSTRUCT:
+            target = self.resolve(path)
+            args = [from_wire(a, self.endpoint) for a in request["argumentList"]]
+            kwargs = args.pop() if args and type(args[-1]) is Kwargs else {}
+            if not callable(target):
+                name = ".".join(path) or "the exposed object"
+                raise TypeError(f"{name} is not callable")
+            result = target(*args, **kwargs)
+            return ProxyMarked(result) if kind == wire.CONSTRUCT else result
+        if kind == wire.ENDPOINT:
+            near, far = self.endpoint.new_channel()  # type: ignore[attr-defined]
+            self.serve(self.obj, near)
+            return Transferred(far, [far])
+        return None  # RELEASE
+
+    # -- paths --------------------------------------------------------------------------------
+
+    def resolve(self, path: Sequence[str]) -> Any:
+        obj = self.obj
+        for segment in path:
+            obj = self._step(obj, segment)
+        return obj
+
+    def _check_name(self, name: str) -> None:
+        if name.startswith("_") and not self.allow_private:
+            raise PermissionError(
+                f"access to private name {name!r} is refused (expose with allow_private=True to allow)"
+            )
+
+    def _step(self, obj: Any, segment: str) -> Any:
+        if isinstance(obj, Mapping):
+            if segment in obj:
+                return obj[segment]
+        elif isinstance(obj, list | tuple | str | bytes):
+            if segment.isdecimal():
+                return obj[int(segment)]
+            if segment == "length":
+                return len(obj)
+        self._check_name(segment)
+        return getattr(obj, segment)
+
+    def _assign(self, parent: Any, segment: str, value: Any) -> None:
+        if isinstance(parent, dict):
+            parent[segment] = value
+        elif isinstance(parent, list) and segment.isdecimal():
+            parent[int(segment)] = value
+        else:
+            self._check_name(segment)
+            setattr(parent, segment, value)
+
+    # -- responses out ------------------------------------------------------------------------
+
+    def reply(self, dispatch: Dispatch, result: Any) -> tuple[dict[str, Any], list[Any]]:
+        """The response message for a result; a ``Thrown`` result travels through ``throw``."""
+        try:
+            wire_value, transferables = to_wire(result, self.endpoint)
+        except Exception as error:
+            return self.unserializable(dispatch, error)
+        return wire.response(wire_value, dispatch.id), transferables
+
+    def unserializable(self, dispatch: Dispatch, error: BaseException) -> tuple[dict[str, Any], list[Any]]:
+        problem = TypeError(f"Unserializable return value: {error}")
+        wire_value, transferables = to_wire(Thrown(problem), self.endpoint)
+        return wire.response(wire_value, dispatch.id), transferables
+
+    def finalize(self) -> None:
+        """Run the object's ``__comlink_finalizer__`` after a RELEASE, as Comlink runs its finalizer."""
+        method = getattr(self.obj, finalizer, None)
+        if callable(method):
+            method()
+
+
+def _raiser(error: Exception) -> Callable[[], Any]:
+    def run() -> Any:
+        raise error
+
+    return run

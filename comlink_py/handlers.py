@@ -1,0 +1,219 @@
+"""Transfer handlers: how values that are not plain data cross the wire.
+
+The registry ``transfer_handlers`` is keyed by the handler's wire name, like ``Comlink.transferHandlers``;
+a Python handler and a JS handler registered under the same name interoperate because only the name
+and the serialised value travel. Built in: ``"proxy"`` (pass by reference over a new channel) and
+``"throw"`` (errors).
+"""
+
+from __future__ import annotations
+
+import builtins
+import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
+
+if TYPE_CHECKING:
+    from .endpoint import Endpoint
+
+__all__ = [
+    "Kwargs",
+    "ProxyMarked",
+    "RemoteError",
+    "Thrown",
+    "ThrownValue",
+    "TransferHandler",
+    "Transferred",
+    "finalizer",
+    "proxy",
+    "remote_error",
+    "transfer",
+    "transfer_handlers",
+]
+
+T = TypeVar("T")
+
+
+class TransferHandler(Protocol):
+    """A custom serialisation. ``endpoint`` is the one the message travels over: handlers that open
+    channels (like ``proxy``) call its ``new_channel()`` so the channel is of a transferable kind."""
+
+    def can_handle(self, value: Any) -> bool: ...
+
+    def serialize(self, value: Any, endpoint: Endpoint) -> tuple[Any, Sequence[Any]]: ...
+
+    def deserialize(self, value: Any, endpoint: Endpoint) -> Any: ...
+
+
+class ProxyMarked(Generic[T]):
+    """``proxy(obj)``: send ``obj`` by reference. Calls and attribute reads still reach ``obj``
+    locally, so a marked callback stays usable on this side too."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: T) -> None:
+        self.obj = obj
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.obj(*args, **kwargs)  # type: ignore[operator]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.obj, name)
+
+    def __repr__(self) -> str:
+        return f"proxy({self.obj!r})"
+
+
+class Transferred:
+    """``transfer(obj, [...])``: ``obj`` travels with these transferables moved, not copied."""
+
+    __slots__ = ("obj", "transferables")
+
+    def __init__(self, obj: Any, transferables: Sequence[Any]) -> None:
+        self.obj = obj
+        self.transferables = list(transferables)
+
+
+def proxy(obj: T) -> T:
+    """Mark ``obj`` to be passed by reference: the receiver gets a ``Remote`` for it."""
+    return cast(T, ProxyMarked(obj))
+
+
+def transfer(obj: T, transferables: Sequence[Any]) -> T:
+    """Mark ``obj`` (an argument or return value) to travel with ``transferables`` moved."""
+    return cast(T, Transferred(obj, transferables))
+
+
+#: The name of the method ``expose`` calls after a RELEASE, like the ``Comlink.finalizer`` symbol:
+#: define ``__comlink_finalizer__`` on the class, or ``setattr(obj, finalizer, fn)``.
+finalizer = "__comlink_finalizer__"
+
+
+class Kwargs(dict[str, Any]):
+    """Keyword arguments of a call. They travel as a trailing ``kwargs`` handler value, which a
+    comlink_py peer unpacks; a plain JS Comlink peer does not know the name, so pass options
+    positionally to JS."""
+
+
+class Thrown:
+    """An exception on its way to the caller (Comlink's ``throwMarker`` wrapper)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: BaseException) -> None:
+        self.value = value
+
+
+class RemoteError(Exception):
+    """An error raised on the other side. ``name``, ``message`` and ``stack`` are the peer's own.
+
+    For names of Python built-in exceptions (``TypeError``, ``KeyError``, ...) the raised class also
+    derives from that built-in, so ``except TypeError`` catches a remote ``TypeError`` too.
+    """
+
+    def __init__(self, message: str, name: str = "Error", stack: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+        self.stack = stack
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}"
+
+
+class ThrownValue(RemoteError):
+    """The peer threw something that is not an Error (JS can ``throw 42``); it is in ``value``."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__(repr(value), "ThrownValue")
+        self.value = value
+
+
+_error_classes: dict[str, type[RemoteError]] = {}
+
+
+def remote_error(name: str, message: str, stack: str | None) -> RemoteError:
+    cls = _error_classes.get(name)
+    if cls is None:
+        base = getattr(builtins, name, None)
+        if isinstance(base, type) and issubclass(base, Exception) and base is not Exception:
+            cls = type(f"Remote{name}", (RemoteError, base), {"__module__": __name__})
+        else:
+            cls = RemoteError
+        _error_classes[name] = cls
+    error = cls.__new__(cls)
+    RemoteError.__init__(error, message, name, stack)
+    return error
+
+
+def _describe(exc: BaseException) -> dict[str, Any]:
+    stack = "".join(traceback.format_exception(exc))
+    if isinstance(exc, RemoteError):
+        # Keep the original error's identity when it only passed through this side.
+        if exc.stack:
+            stack = f"{stack}\nRemote stack:\n{exc.stack}"
+        return {"message": exc.message, "name": exc.name, "stack": stack}
+    return {"message": str(exc), "name": type(exc).__name__, "stack": stack}
+
+
+class _ProxyHandler:
+    def can_handle(self, value: Any) -> bool:
+        return type(value) is ProxyMarked
+
+    def serialize(self, value: ProxyMarked[Any], endpoint: Endpoint) -> tuple[Any, Sequence[Any]]:
+        from .aio import expose
+
+        new_channel = getattr(endpoint, "new_channel", None)
+        if new_channel is None:
+            raise TypeError(f"{type(endpoint).__name__} cannot open channels, so proxy() cannot cross it")
+        near, far = new_channel()
+        expose(value.obj, near)
+        return far, [far]
+
+    def deserialize(self, value: Any, endpoint: Endpoint) -> Any:
+        from .aio import wrap
+
+        return wrap(value)
+
+
+class _ThrowHandler:
+    def can_handle(self, value: Any) -> bool:
+        return type(value) is Thrown
+
+    def serialize(self, value: Thrown, endpoint: Endpoint) -> tuple[Any, Sequence[Any]]:
+        exc = value.value
+        if isinstance(exc, ThrownValue):
+            return {"isError": False, "value": exc.value}, []
+        return {"isError": True, "value": _describe(exc)}, []
+
+    def deserialize(self, value: Any, endpoint: Endpoint) -> Any:
+        if not isinstance(value, dict) or "isError" not in value:
+            raise RemoteError(f"malformed throw payload: {value!r}", "ProtocolError")
+        if value["isError"]:
+            info = value.get("value")
+            if not isinstance(info, dict):
+                info = {}
+            raise remote_error(
+                str(info.get("name") or "Error"), str(info.get("message", "")), info.get("stack")
+            )
+        raise ThrownValue(value.get("value"))
+
+
+class _KwargsHandler:
+    def can_handle(self, value: Any) -> bool:
+        return type(value) is Kwargs
+
+    def serialize(self, value: Kwargs, endpoint: Endpoint) -> tuple[Any, Sequence[Any]]:
+        return dict(value), []
+
+    def deserialize(self, value: Any, endpoint: Endpoint) -> Any:
+        if not isinstance(value, dict):
+            raise TypeError(f"keyword arguments must be an object, got {type(value).__name__}")
+        return Kwargs(value)
+
+
+transfer_handlers: dict[str, TransferHandler] = {
+    "proxy": _ProxyHandler(),
+    "throw": _ThrowHandler(),
+    "kwargs": _KwargsHandler(),
+}

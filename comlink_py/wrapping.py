@@ -1,0 +1,88 @@
+"""The wrapping side's core: requests out, responses matched back to the calls that made them.
+
+It keeps the pending-call table (id -> the caller's token, e.g. a future) but never waits on
+anything: the asyncio glue posts what ``request`` builds and settles tokens from ``receive``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from . import wire
+from .codec import from_wire, to_wire, to_wire_list
+from .handlers import Kwargs
+
+if TYPE_CHECKING:
+    from .endpoint import Endpoint
+
+__all__ = ["Caller", "Outcome"]
+
+Token = TypeVar("Token")
+
+
+class Outcome:
+    """A settled call: ``error`` is set when the peer threw or the answer could not be decoded."""
+
+    __slots__ = ("error", "value")
+
+    def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
+        self.value = value
+        self.error = error
+
+
+class Caller(Generic[Token]):
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.pending: dict[str, Token] = {}
+
+    def request(
+        self,
+        token: Token,
+        kind: wire.MessageType,
+        path: Sequence[str] = (),
+        *,
+        value: Any = None,
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> tuple[wire.Request, list[Any]]:
+        """Build a request and remember ``token`` under its new id. Encoding errors raise here,
+        before anything is pending."""
+        transferables: list[Any] = []
+        msg_id = wire.new_id()
+        if kind == wire.SET:
+            wire_value, transferables = to_wire(value, self.endpoint)
+            msg = wire.request(msg_id, kind, list(path), value=wire_value)
+        elif kind == wire.APPLY or kind == wire.CONSTRUCT:
+            if kwargs:
+                args = [*args, Kwargs(kwargs)]
+            wire_args, transferables = to_wire_list(args, self.endpoint)
+            msg = wire.request(msg_id, kind, list(path), argument_list=wire_args)
+        elif kind == wire.GET:
+            msg = wire.request(msg_id, kind, list(path))
+        else:  # ENDPOINT and RELEASE carry no path, exactly as Comlink sends them
+            msg = wire.request(msg_id, kind)
+        self.pending[msg_id] = token
+        return msg, transferables
+
+    def receive(self, data: Any) -> tuple[Token, Outcome] | None:
+        """Match a response to its call; anything else (not ours, no id, not a mapping) is ``None``."""
+        if not isinstance(data, dict):
+            return None
+        msg_id = data.get("id")
+        token = self.pending.pop(msg_id, None) if type(msg_id) is str else None
+        if token is None:
+            return None
+        try:
+            return token, Outcome(from_wire(data, self.endpoint))  # type: ignore[arg-type]
+        except Exception as error:
+            return token, Outcome(error=error)
+
+    def forget(self, msg_id: str) -> None:
+        self.pending.pop(msg_id, None)
+
+    def drain(self) -> list[Token]:
+        """Drop and return every pending token (the connection closed or was released)."""
+        tokens = list(self.pending.values())
+        self.pending.clear()
+        return tokens

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets everything up, then runs the whole suite: lint, types, unit, interop and browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --browser
+.venv/bin/ruff check comlink_py tests
+.venv/bin/ruff format --check comlink_py tests
+.venv/bin/mypy
+.venv/bin/python -m pytest "$@"
