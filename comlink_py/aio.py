@@ -293,6 +293,7 @@ class Remote(Generic[T]):
     """
 
     __slots__ = ("__weakref__", "_link", "_path")
+    __comlink_by_reference__ = True  # passed on as an argument or result, it travels as a proxy
 
     def __init__(self, link: _Link, path: tuple[str, ...] = ()) -> None:
         self._link = link

@@ -50,6 +50,7 @@ class ProxyMarked(Generic[T]):
     locally, so a marked callback stays usable on this side too."""
 
     __slots__ = ("obj",)
+    __comlink_by_reference__ = True
 
     def __init__(self, obj: T) -> None:
         self.obj = obj
@@ -158,16 +159,17 @@ def _describe(exc: BaseException) -> dict[str, Any]:
 
 class _ProxyHandler:
     def can_handle(self, value: Any) -> bool:
-        return type(value) is ProxyMarked
+        # A Remote passed on is relayed by reference too, so proxies can be handed around freely.
+        return getattr(type(value), "__comlink_by_reference__", False) is True
 
-    def serialize(self, value: ProxyMarked[Any], endpoint: Endpoint) -> tuple[Any, Sequence[Any]]:
+    def serialize(self, value: Any, endpoint: Endpoint) -> tuple[Any, Sequence[Any]]:
         from .aio import expose
 
         new_channel = getattr(endpoint, "new_channel", None)
         if new_channel is None:
             raise TypeError(f"{type(endpoint).__name__} cannot open channels, so proxy() cannot cross it")
         near, far = new_channel()
-        expose(value.obj, near)
+        expose(value.obj if type(value) is ProxyMarked else value, near)
         return far, [far]
 
     def deserialize(self, value: Any, endpoint: Endpoint) -> Any:
