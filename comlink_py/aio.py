@@ -156,8 +156,9 @@ class _Link:
     pending calls. It releases the peer when the last ``Remote`` is garbage collected and no call
     is pending, as Comlink does with its FinalizationRegistry."""
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, timeout: float | None = None) -> None:
         self.endpoint = endpoint
+        self.timeout = timeout
         self.caller: Caller[asyncio.Future[Any]] = Caller(endpoint)
         self.refs = 0
         self.released = False
@@ -215,12 +216,18 @@ class _Link:
         except BaseException:
             self.caller.forget(message["id"])
             raise
-        future.add_done_callback(lambda f: self._forget_cancelled(f, message["id"]))
+        msg_id = message["id"]
+        timer = None
+        if self.timeout is not None and kind != wire.RELEASE:
+            timer = self.loop.call_later(self.timeout, _expire, future, self.timeout)
+        # Cancelled or timed-out calls must not stay in the pending table.
+        future.add_done_callback(lambda _: self._done(msg_id, timer))
         return future
 
-    def _forget_cancelled(self, future: asyncio.Future[Any], msg_id: str) -> None:
-        if future.cancelled():
-            self.caller.forget(msg_id)
+    def _done(self, msg_id: str, timer: asyncio.TimerHandle | None) -> None:
+        self.caller.forget(msg_id)
+        if timer is not None:
+            timer.cancel()
 
     def release(self) -> asyncio.Future[None]:
         """Send RELEASE; pending calls fail now; the endpoint closes once the peer answers."""
@@ -265,6 +272,11 @@ class _Link:
     def _release_if_unused(self) -> None:
         if self.refs == 0 and not self.caller.pending:
             self._release_unused()
+
+
+def _expire(future: asyncio.Future[Any], timeout: float) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError(f"no answer within {timeout} s"))
 
 
 def _settle(future: asyncio.Future[Any], outcome: Outcome) -> None:
@@ -340,9 +352,13 @@ async def _itself(remote: Remote[T]) -> T:
     return cast(T, remote)
 
 
-def wrap(endpoint: Endpoint) -> Remote[Any]:
-    """A ``Remote`` for the object exposed at the other end of ``endpoint``."""
-    return Remote(_Link(endpoint))
+def wrap(endpoint: Endpoint, *, timeout: float | None = None) -> Remote[Any]:
+    """A ``Remote`` for the object exposed at the other end of ``endpoint``.
+
+    With ``timeout`` (seconds) every call that gets no answer in time fails with ``TimeoutError``;
+    a single call can also be bounded with ``asyncio.wait_for``. Either way nothing stays pending.
+    """
+    return Remote(_Link(endpoint, timeout))
 
 
 def _link_of(remote: Remote[Any]) -> _Link:

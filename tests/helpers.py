@@ -15,15 +15,15 @@ def run(coro: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
 
 
 class Recorder(MessagePort):
-    """A real in-memory port that also keeps a copy of every message it posts."""
+    """A real in-memory port that also keeps every message it posted successfully."""
 
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[Any] = []
 
     def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None:
-        self.sent.append(message)
         super().post_message(message, transfer)
+        self.sent.append(message)
 
 
 def recording_channel() -> tuple[Recorder, Recorder]:
