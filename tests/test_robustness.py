@@ -138,7 +138,7 @@ def test_timeouts_and_cancellation_leave_no_pending_entry() -> None:
         never = asyncio.get_running_loop().create_future()
         c.expose({"wait": lambda: never, "ok": lambda: 1}, channel.port1)
         remote = c.wrap(channel.port2, timeout=0.05)
-        with pytest.raises(TimeoutError, match="no answer within 0.05 s"):
+        with pytest.raises(TimeoutError, match=r"no answer within 0\.05 s"):
             await remote.wait()
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(c.wrap(channel.port2).wait(), 0.01)
