@@ -68,21 +68,27 @@ class _Cloner:
         done = self.memo.get(key)
         if done is not None:
             return done
+        # Leaves are tested inline: most of a message is atoms, and a call per atom would dominate.
+        clone, atoms = self.clone, CLONE_ATOMS
         if kind is list or kind is tuple:
             out: list[Any] = []
             self.memo[key] = out
-            out.extend(self.clone(v) for v in value)
+            out.extend([v if type(v) in atoms else clone(v) for v in value])
             return out
         if kind is dict:
             result: dict[Any, Any] = {}
             self.memo[key] = result
-            for k, v in value.items():
-                result[self.clone(k)] = self.clone(v)
+            result.update(
+                {
+                    (k if type(k) in atoms else clone(k)): (v if type(v) in atoms else clone(v))
+                    for k, v in value.items()
+                }
+            )
             return result
         if kind is set or kind is frozenset:
             copied: set[Any] = set()
             self.memo[key] = copied
-            copied.update(self.clone(v) for v in value)
+            copied.update([clone(v) for v in value])
             return copied
         if kind is bytearray:
             return self.memo.setdefault(key, bytearray(value))
