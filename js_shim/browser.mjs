@@ -1,0 +1,93 @@
+// The browser half of "start a Python worker" (node.mjs is the Node half, with the same options):
+// a Pyodide Web Worker runs your Python, which calls comlink_py.expose(obj) on the worker itself,
+// and this page talks to it with JS Comlink. Everything loads from this origin, never a CDN.
+//
+//   const { remote, ready } = startPythonWorker({ pyodide: "314", file: "./api.py" });
+//   await remote.method(1, 2);
+import * as Comlink from "../node_modules/comlink/dist/esm/comlink.mjs";
+import { STATUS, callingGate, errorInfo, toError } from "./boot.mjs";
+import { loadPython, pyodideIndexURL } from "./browser_python.mjs";
+import { BOOT_KEY } from "./browser_worker.mjs";
+
+export { Comlink, loadPython };
+
+// Pyodide 314 refuses classic workers; 0.28 runs in the classic importScripts pattern.
+const ENTRIES = {
+  "314": { url: new URL("./worker_module.mjs", import.meta.url), type: "module" },
+  "0.28": { url: new URL("./worker_classic.js", import.meta.url), type: "classic" },
+};
+
+/**
+ * Start Python in a Web Worker.
+ *
+ * options:
+ *   pyodide  "314" (Python 3.14, module worker; the default) or "0.28" (Python 3.13, classic worker).
+ *   code     Python source to run as __main__, or
+ *   file     the URL (relative to the page) of a Python file to run as __main__;
+ *            either must call comlink_py.expose(obj) before it finishes (top-level await is fine).
+ *   host     optional object exposed to Python, which reaches it as comlink_py.js.host().
+ *
+ * Returns { remote, ready, worker, terminate }: `remote` is `Comlink.wrap` of the exposed object and
+ * usable at once (calls wait until Python serves); `ready` resolves when Python serves, or rejects
+ * with the start-up error (name: the Python class name), which the calls receive too. `worker` is
+ * the Worker itself: anything else speaking Comlink's protocol can wrap it as well (comlink_py on
+ * this thread does: `comlink_py.wrap(JsEndpoint(worker))`).
+ */
+export function startPythonWorker(options = {}) {
+  const { pyodide = "314", code, file, host } = options;
+  pyodideIndexURL(pyodide); // a clear error for an unknown version
+  if ((code == null) === (file == null)) {
+    throw new TypeError("startPythonWorker needs exactly one of 'code' or 'file'");
+  }
+  if (code != null && typeof code !== "string") throw new TypeError("'code' must be a string of Python source");
+  const boot = code != null ? { code } : { file: new URL(file, globalThis.location.href).href };
+  const transfer = [];
+  let hostChannel = null;
+  if (host != null) {
+    hostChannel = new MessageChannel();
+    Comlink.expose(host, hostChannel.port1);
+    boot.hostPort = hostChannel.port2;
+    transfer.push(hostChannel.port2);
+  }
+  const entry = ENTRIES[pyodide];
+  const worker = new Worker(entry.url, { type: entry.type });
+  worker.postMessage({ [BOOT_KEY]: boot }, transfer);
+  const gate = callingGate(worker);
+
+  const ready = new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (info) => {
+      settled = true;
+      gate.fail(info);
+      reject(toError(info));
+    };
+    worker.addEventListener("message", ({ data }) => {
+      if (settled) return;
+      if (data?.[STATUS] === "ready") {
+        settled = true;
+        resolve();
+      } else if (data?.[STATUS] === "error") {
+        fail(data.error);
+      }
+    });
+    // A worker script that cannot load, or that throws before Python serves, gives only an error
+    // event. Later ones are not fatal: the worker goes on serving.
+    worker.addEventListener("error", (event) => {
+      if (settled) return;
+      event.preventDefault();
+      fail({ name: "Error", message: `the Python worker failed: ${event.message || `could not load ${entry.url}`}` });
+    });
+  });
+  ready.catch(() => {}); // awaiting it is optional; the calls carry the same error
+
+  return {
+    remote: Comlink.wrap(gate.endpoint),
+    ready,
+    worker,
+    terminate() {
+      gate.fail(errorInfo(new Error("the Python worker was terminated")));
+      worker.terminate();
+      hostChannel?.port1.close();
+    },
+  };
+}

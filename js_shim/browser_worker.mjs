@@ -1,0 +1,85 @@
+// The worker half of startPythonWorker (browser.mjs): Python serves on the worker's own global scope,
+// so the page can `Comlink.wrap(worker)`. The shared boot (boot.mjs) loads comlink_py, runs the main
+// code and answers calls with the Python error if it fails.
+import { STATUS, bootPython } from "./boot.mjs";
+import { fetchComlinkPy, fetchText, pyodideIndexURL } from "./browser_python.mjs";
+
+/** The one message the page sends before any Comlink call: { [BOOT_KEY]: { code | file, hostPort } }.
+ *  Comlink and comlink_py ignore it (it has no id). */
+export const BOOT_KEY = "comlink_py:boot";
+
+/**
+ * The worker's scope as an endpoint that holds messages until start(), as a MessagePort does: the
+ * page may call at once, seconds before Python listens, and a worker drops messages nobody hears.
+ * The page's boot message is taken out first and resolves `boot`. `early` are events a classic
+ * worker caught while this module loaded.
+ */
+function heldScope(early) {
+  const held = [];
+  const listeners = new Set();
+  let started = false;
+  let resolveBoot;
+  const boot = new Promise((resolve) => {
+    resolveBoot = resolve;
+  });
+  const hold = (event) => {
+    if (resolveBoot !== null && event.data?.[BOOT_KEY] !== undefined) {
+      resolveBoot(event.data[BOOT_KEY]);
+      resolveBoot = null;
+    } else {
+      held.push(event);
+    }
+  };
+  early.forEach(hold);
+  self.addEventListener("message", hold);
+  const call = (listener, event) =>
+    typeof listener === "function" ? listener(event) : listener.handleEvent(event);
+  // Held messages go out in a later task, in order, before any that arrive after it.
+  const release = () => {
+    self.removeEventListener("message", hold);
+    for (const listener of listeners) self.addEventListener("message", listener);
+    for (const event of held.splice(0)) for (const listener of listeners) call(listener, event);
+  };
+  const endpoint = {
+    postMessage: (message, transfer) => self.postMessage(message, transfer),
+    addEventListener(type, listener) {
+      listeners.add(listener);
+      if (started) self.addEventListener(type, listener);
+    },
+    removeEventListener(type, listener) {
+      listeners.delete(listener);
+      self.removeEventListener(type, listener);
+    },
+    start() {
+      if (started) return;
+      started = true;
+      setTimeout(release, 0);
+    },
+  };
+  return { boot, endpoint };
+}
+
+/** Serve Python on this worker with `loadPyodide` of Pyodide `version`. Call it while the worker's
+ *  script first runs (with what a classic worker caught meanwhile as `early`). */
+export async function serveWorker(loadPyodide, version, early = []) {
+  const scope = heldScope(early);
+  const { code, file, hostPort } = await scope.boot;
+  // A main file goes into Pyodide's FS under its URL's path, so that tracebacks show its lines.
+  const path = file == null ? null : `/home/pyodide${new URL(file).pathname}`;
+  let source = code;
+  const failure = await bootPython({
+    loadPyodide: () => loadPyodide({ indexURL: pyodideIndexURL(version) }),
+    files: fetchComlinkPy,
+    async prepare(pyodide) {
+      if (path == null) return;
+      source = await fetchText(file);
+      pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+      pyodide.FS.writeFile(path, source);
+    },
+    port: scope.endpoint,
+    hostPort,
+    readSource: () => source,
+    filename: path ?? "<comlink_py main>",
+  });
+  self.postMessage(failure == null ? { [STATUS]: "ready" } : { [STATUS]: "error", error: failure.value.value });
+}
