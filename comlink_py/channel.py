@@ -77,12 +77,16 @@ class MessagePort:
         peer, self._peer = self._peer, None
         self._shut()
         if peer is not None:
-            peer._peer = None
-            with peer._lock:
-                if peer._loop is None:
-                    peer._queue.append(_CLOSE)
-                else:
-                    peer._schedule(peer._shut)
+            peer._peer_closed()
+
+    def _peer_closed(self) -> None:
+        """The other end went away: the close is queued behind what it sent, for this side's loop."""
+        self._peer = None
+        with self._lock:
+            if self._loop is None:
+                self._queue.append(_CLOSE)
+            else:
+                self._schedule(self._shut)
 
     def new_channel(self) -> tuple[MessagePort, MessagePort]:
         channel = MessageChannel()

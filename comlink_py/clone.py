@@ -12,7 +12,7 @@ import datetime as _dt
 from collections.abc import Iterable
 from typing import Any, Final
 
-__all__ = ["CLONE_ATOMS", "DataCloneError", "is_transferable", "structured_clone"]
+__all__ = ["CLONE_ATOMS", "DataCloneError", "check_transfer", "is_transferable", "structured_clone"]
 
 
 class DataCloneError(TypeError):
@@ -30,22 +30,27 @@ def is_transferable(value: object) -> bool:
     return isinstance(value, bytearray) or callable(getattr(value, "post_message", None))
 
 
+def check_transfer(transfer: Iterable[Any]) -> list[Any]:
+    """The transfer list as a list, refused as ``postMessage`` refuses it: only transferables, each once."""
+    items = list(transfer)
+    seen: set[int] = set()
+    for item in items:
+        if not is_transferable(item):
+            raise DataCloneError(f"{type(item).__name__} is not transferable")
+        if id(item) in seen:
+            raise DataCloneError("a transferable is listed twice")
+        seen.add(id(item))
+    return items
+
+
 def structured_clone(value: Any, transfer: Iterable[Any] = ()) -> Any:
     """Copy ``value`` the way ``postMessage`` would.
 
     A transferred bytearray is moved: the receiver gets its bytes and the sender's becomes empty,
     like a detached ArrayBuffer. A transferred endpoint is handed over as the same object.
     """
-    moved: dict[int, Any] = {}
-    for item in transfer:
-        if not is_transferable(item):
-            raise DataCloneError(f"{type(item).__name__} is not transferable")
-        if id(item) in moved:
-            raise DataCloneError("a transferable is listed twice")
-        if isinstance(item, bytearray):
-            moved[id(item)] = bytearray(item)
-        else:
-            moved[id(item)] = item
+    transfer = check_transfer(transfer)
+    moved = {id(item): bytearray(item) if isinstance(item, bytearray) else item for item in transfer}
     result = _Cloner(moved).clone(value)
     for item in transfer:
         if isinstance(item, bytearray):
