@@ -1,0 +1,362 @@
+"""Pyodide adapter: any JS object that posts messages (a worker's global scope, a MessagePort, a
+Worker, Comlink's ``nodeEndpoint(...)``) seen as an ``Endpoint``.
+
+A message costs one ``to_py`` in and one ``to_js`` out. Both use converter proxies made once per
+interpreter, and each ``JsEndpoint`` makes one PyProxy per kind of JS listener it registers and
+destroys it when the last Python listener goes, so calls create no PyProxies and released proxies
+leave none behind. The module imports in CPython too: Pyodide is only touched on first use.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as _dt
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .clone import DataCloneError
+from .codec import to_wire
+from .endpoint import Listener, MessageEvent
+from .handlers import Thrown
+
+if TYPE_CHECKING:
+    from .aio import Remote
+
+__all__ = [
+    "JsEndpoint",
+    "default_endpoint",
+    "host",
+    "run_main",
+    "set_default_endpoint",
+    "set_host_endpoint",
+]
+
+log = logging.getLogger("comlink_py")
+
+# The JS event that tells a peer went away, by constructor name (Node only: browsers have none).
+_CLOSE_EVENTS = {"MessagePort": "close", "Worker": "exit"}
+
+
+class _Ffi:
+    """Pyodide's FFI, looked up once. The converters are long-lived proxies: passing a Python
+    function to ``to_py``/``to_js`` instead would wrap it anew on every message."""
+
+    def __init__(self) -> None:
+        import js
+        from pyodide.ffi import JsProxy, create_proxy, to_js
+
+        self.js: Any = js
+        self.JsProxy: Any = JsProxy
+        self.create_proxy: Any = create_proxy
+        self.to_js: Any = to_js
+        self.from_entries: Any = js.Object.fromEntries
+        self.decoder: Any = create_proxy(_decode_default)
+        self.encoder: Any = create_proxy(_encode_default)
+
+    def encode(self, value: Any, eager: Any = None) -> Any:
+        # eager_converter=None is not the same as leaving it out: Pyodide then fails on every value.
+        extra = {} if eager is None else {"eager_converter": eager}
+        try:
+            return self.to_js(
+                value,
+                dict_converter=self.from_entries,
+                create_pyproxies=False,
+                default_converter=self.encoder,
+                **extra,
+            )
+        except Exception as error:
+            # Pyodide wraps the converter's own error; the caller should see the precise one.
+            if isinstance(error.__cause__, DataCloneError):
+                raise error.__cause__ from None
+            raise DataCloneError(f"could not convert the message to JavaScript: {error}") from error
+
+
+@functools.cache
+def _ffi() -> _Ffi:
+    try:
+        return _Ffi()
+    except ImportError as error:
+        raise RuntimeError("comlink_py.js needs Pyodide (the 'js' module is missing)") from error
+
+
+def _constructor_name(value: Any) -> str | None:
+    constructor = getattr(value, "constructor", None)
+    name = getattr(constructor, "name", None)
+    return name if isinstance(name, str) else None
+
+
+def _decode_default(value: Any, convert: Any, cache: Any) -> Any:
+    """What Pyodide cannot turn into data itself: ports become endpoints, dates datetimes; any
+    other JS object stays a JsProxy."""
+    name = _constructor_name(value)
+    if name == "MessagePort":
+        return JsEndpoint(value)
+    if name == "Date":
+        ms = value.getTime()
+        if ms == ms:  # an invalid Date (NaN) stays a JsProxy
+            return _dt.datetime.fromtimestamp(ms / 1000, _dt.UTC)
+    return value
+
+
+def _encode_default(value: Any, convert: Any, cache: Any) -> Any:
+    if type(value) is JsEndpoint:
+        return value.port
+    if isinstance(value, _dt.datetime):
+        return _ffi().js.Date.new(value.timestamp() * 1000)
+    raise DataCloneError(
+        f"{type(value).__qualname__} could not be cloned; pass it with proxy() to send a reference"
+    )
+
+
+def _transfer_list(ffi: _Ffi, transfer: Sequence[Any]) -> tuple[Any, dict[int, Any]]:
+    """The JS transfer list, and the ArrayBuffers standing in for transferred bytearrays."""
+    items: list[Any] = []
+    buffers: dict[int, Any] = {}
+    for item in transfer:
+        if type(item) is JsEndpoint:
+            items.append(item.port)
+        elif isinstance(item, bytearray):
+            if id(item) in buffers:
+                raise DataCloneError("a transferable is listed twice")
+            buffers[id(item)] = ffi.to_js(item).buffer
+            items.append(buffers[id(item)])
+        elif isinstance(item, ffi.JsProxy):
+            items.append(item)
+        else:
+            raise DataCloneError(f"{type(item).__name__} is not transferable to JavaScript")
+    return ffi.to_js(items, create_pyproxies=False), buffers
+
+
+class JsEndpoint:
+    """An ``Endpoint`` over a JS object with ``postMessage`` and either ``addEventListener`` (DOM
+    style: listeners get events) or ``on``/``off`` (Node's EventEmitter style: listeners get data)."""
+
+    __slots__ = (
+        "__weakref__",
+        "_close_callbacks",
+        "_js_close",
+        "_js_listener",
+        "_listeners",
+        "_post",
+        "closed",
+        "port",
+    )
+
+    def __init__(self, port: Any) -> None:
+        if isinstance(port, JsEndpoint):
+            port = port.port  # re-wrapping shares the JS object, not the listeners
+        if not (hasattr(port, "postMessage") and (hasattr(port, "addEventListener") or hasattr(port, "on"))):
+            raise TypeError(f"{port!r} is not a JS endpoint: it needs postMessage and addEventListener")
+        self.port: Any = port
+        self._post: Any = None  # port.postMessage, looked up once: each FFI lookup costs
+        self.closed = False
+        self._listeners: list[Listener] = []
+        self._js_listener: Any = None
+        self._close_callbacks: list[Callable[[], None]] = []
+        self._js_close: Any = None
+
+    def __repr__(self) -> str:
+        return f"<JsEndpoint {_constructor_name(self.port) or 'object'}{' closed' if self.closed else ''}>"
+
+    @property
+    def listening(self) -> bool:
+        """Whether anything (``expose`` or ``wrap``) listens on this endpoint."""
+        return bool(self._listeners)
+
+    # -- Endpoint ------------------------------------------------------------------------------
+
+    def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None:
+        if self.closed:
+            raise ConnectionError("cannot post on a closed endpoint")
+        ffi = _ffi()
+        post = self._post
+        if post is None:
+            post = self._post = self.port.postMessage
+        if not transfer:
+            post(ffi.encode(message))
+            return
+        js_transfer, buffers = _transfer_list(ffi, transfer)
+        eager = None
+        if buffers:
+
+            def eager(value: Any, convert: Any, cache: Any) -> Any:
+                buffer = buffers.get(id(value))
+                return convert(value) if buffer is None else buffer
+
+        post(ffi.encode(message, eager), js_transfer)
+        for item in transfer:
+            if isinstance(item, bytearray):
+                item.clear()  # moved, like a detached ArrayBuffer
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+        if self._js_listener is None:
+            dom_style = hasattr(self.port, "addEventListener")
+            self._js_listener = _ffi().create_proxy(self._on_event if dom_style else self._on_data)
+            _listen(self.port, "message", self._js_listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+        if not self._listeners:
+            self._stop_listening()
+
+    def start(self) -> None:
+        start = getattr(self.port, "start", None)
+        if start is not None:
+            start()
+
+    def close(self) -> None:
+        """Close the JS object if it is a MessagePort, as Comlink does; anything else (a worker's
+        global scope, a Worker) stays open, as closing it would end a worker."""
+        if self.closed or _constructor_name(self.port) != "MessagePort":
+            return
+        self.port.close()
+        self._on_close()
+
+    def new_channel(self) -> tuple[JsEndpoint, JsEndpoint]:
+        channel = _ffi().js.MessageChannel.new()
+        return JsEndpoint(channel.port1), JsEndpoint(channel.port2)
+
+    def add_close_listener(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once when the peer goes away, where JS can tell: Node's MessagePort
+        ``close`` and Worker ``exit`` events. Elsewhere only ``close()`` calls it."""
+        if self.closed:
+            callback()
+            return
+        self._close_callbacks.append(callback)
+        event = _CLOSE_EVENTS.get(_constructor_name(self.port) or "")
+        if self._js_close is None and event is not None:
+            self._js_close = _ffi().create_proxy(self._on_close)
+            _listen(self.port, event, self._js_close)
+
+    # -- JS callbacks --------------------------------------------------------------------------
+
+    def _on_event(self, event: Any) -> None:
+        self._deliver(event.data, getattr(event, "origin", None))
+
+    def _on_data(self, data: Any) -> None:
+        self._deliver(data, None)
+
+    def _deliver(self, data: Any, origin: Any) -> None:
+        # Exceptions must not reach JS: an error thrown in a Node 'message' handler kills the worker.
+        try:
+            # Only JS objects have to_py; Pyodide already made JS primitives Python values.
+            # (isinstance(data, JsProxy) is slower: JsProxy's metaclass checks subclasses.)
+            to_py = getattr(data, "to_py", None)
+            if to_py is not None:
+                data = to_py(default_converter=_ffi().decoder)
+            event = MessageEvent(data, origin if isinstance(origin, str) else None)
+        except Exception:
+            log.exception("could not decode a message from %r", self)
+            return
+        for listener in tuple(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("message listener failed")
+
+    def _on_close(self, *_: Any) -> None:
+        self.closed = True
+        self._listeners.clear()
+        self._stop_listening()
+        closer, self._js_close = self._js_close, None
+        if closer is not None:
+            _unlisten(self.port, _CLOSE_EVENTS[_constructor_name(self.port) or ""], closer)
+            closer.destroy()
+        callbacks, self._close_callbacks = self._close_callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("close listener failed")
+
+    def _stop_listening(self) -> None:
+        listener, self._js_listener = self._js_listener, None
+        if listener is not None:
+            _unlisten(self.port, "message", listener)
+            listener.destroy()
+
+
+def _listen(target: Any, event: str, listener: Any) -> None:
+    if hasattr(target, "addEventListener"):
+        target.addEventListener(event, listener)
+    else:
+        target.on(event, listener)
+
+
+def _unlisten(target: Any, event: str, listener: Any) -> None:
+    if hasattr(target, "removeEventListener"):
+        target.removeEventListener(event, listener)
+    else:
+        target.off(event, listener)
+
+
+# ----------------------------------------------------------------------------------------------
+# the worker's own endpoints, set by the JS shim that started it
+
+_default: JsEndpoint | None = None
+_host_endpoint: JsEndpoint | None = None
+_host: Remote[Any] | None = None
+
+
+def set_default_endpoint(endpoint: Any) -> None:
+    """Make ``endpoint`` (a JS object or ``JsEndpoint``) what ``expose(obj)`` serves by default."""
+    global _default
+    _default = JsEndpoint(endpoint)
+
+
+def default_endpoint() -> JsEndpoint:
+    """What ``expose(obj)`` without an endpoint serves: the one the shim set, else the worker's
+    global scope (a browser worker's ``self``)."""
+    global _default
+    if _default is None:
+        scope = _ffi().js
+        if not (hasattr(scope, "postMessage") and hasattr(scope, "addEventListener")):
+            raise RuntimeError(
+                "no default endpoint: this is not a worker's global scope; pass an endpoint to "
+                "expose() or call comlink_py.js.set_default_endpoint()"
+            )
+        _default = JsEndpoint(scope)
+    return _default
+
+
+def set_host_endpoint(endpoint: Any) -> None:
+    """Set the endpoint on which the thread that started this worker exposes its object."""
+    global _host_endpoint, _host
+    _host_endpoint, _host = JsEndpoint(endpoint), None
+
+
+def host() -> Remote[Any]:
+    """A ``Remote`` for the object the starting thread exposed (the shim's ``host`` option)."""
+    global _host
+    if _host is None:
+        if _host_endpoint is None:
+            raise RuntimeError("this worker was started without a host object (the shim's 'host' option)")
+        from .aio import wrap
+
+        _host = wrap(_host_endpoint)
+    return _host
+
+
+async def run_main(source: str, filename: str) -> Any:
+    """Run the worker's main code (top-level ``await`` allowed) as ``__main__``; it must call
+    ``expose`` on the default endpoint before it finishes.
+
+    Returns ``None`` on success, else the ``throw`` wire value (a JS object) carrying the error,
+    which the shim sends in answer to every call, so callers see the Python error, never a hang.
+    """
+    namespace = {"__name__": "__main__", "__file__": filename}
+    try:
+        code = compile(source, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        result = eval(code, namespace)
+        if result is not None:
+            await result
+        if not default_endpoint().listening:
+            raise RuntimeError(f"{filename} finished without calling comlink_py.expose()")
+    except BaseException as error:
+        wire_value, _ = to_wire(Thrown(error), default_endpoint())
+        return _ffi().encode(wire_value)
+    return None

@@ -1,0 +1,177 @@
+// Start-up logic of a Python worker that every environment shares (Node worker_threads here, browser
+// Web Workers elsewhere): put comlink_py into a Pyodide, hand it its ports, run the user's main code,
+// and make sure every Comlink call gets an answer, the Python error included, never silence.
+// Nothing here touches Node or DOM APIs: the caller passes in how to load Pyodide and the files.
+
+/** Where comlink_py's sources go in Pyodide's file system (added to sys.path). */
+export const LIBRARY_DIR = "/comlink_py_lib";
+
+/** Key of the status message a worker sends its starter: { [STATUS]: "ready" | "error", error }. */
+export const STATUS = "comlink_py:status";
+
+const REQUEST_TYPES = new Set(["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "RELEASE"]);
+
+/** Whether a message is a Comlink request (and so expects an answer with the same id). */
+export function isRequest(data) {
+  return data != null && typeof data === "object" && data.id != null && REQUEST_TYPES.has(data.type);
+}
+
+/** name/message/stack of anything thrown, as Comlink's throw handler sends an Error. */
+export function errorInfo(error) {
+  if (error instanceof Error) {
+    return { message: error.message, name: error.name, stack: error.stack };
+  }
+  return { message: String(error), name: "Error", stack: undefined };
+}
+
+/** A Comlink `throw` HANDLER wire value carrying an error description. */
+export function throwWireValue(info) {
+  return { type: "HANDLER", name: "throw", value: { isError: true, value: info } };
+}
+
+/** An Error on this side rebuilt from an error description (as Comlink's throw handler does). */
+export function toError(info) {
+  return Object.assign(new Error(info.message), info);
+}
+
+/**
+ * The serving side of the worker's call port. Python listens through `endpoint`, but the port stays
+ * shut (calls wait in its queue) until start-up ends: `open()` lets them reach Python, and
+ * `refuse(wire)` answers every request, queued or later, with that throw wire value instead. So no
+ * call is answered by a worker whose start-up then fails.
+ */
+export function servingGate(port) {
+  const listeners = new Set();
+  let state = "starting";
+  const refuse = (refusal) => (event) => {
+    if (isRequest(event.data)) {
+      port.postMessage({ ...refusal, id: event.data.id });
+    }
+  };
+  return {
+    endpoint: {
+      postMessage: (message, transfer) => port.postMessage(message, transfer),
+      addEventListener(type, listener) {
+        if (state === "refused") return;
+        listeners.add(listener);
+        if (state === "open") port.addEventListener(type, listener);
+      },
+      removeEventListener(type, listener) {
+        if (listeners.delete(listener) && state === "open") {
+          port.removeEventListener(type, listener);
+        }
+      },
+      start() {}, // the gate starts the port when start-up has ended
+    },
+    open() {
+      state = "open";
+      for (const listener of listeners) port.addEventListener("message", listener);
+      port.start();
+    },
+    refuse(wireValue) {
+      state = "refused";
+      listeners.clear();
+      port.addEventListener("message", refuse(wireValue));
+      port.start();
+    },
+  };
+}
+
+/**
+ * The calling side of the worker's call port, for `Comlink.wrap`. It remembers which requests are
+ * unanswered so that `fail(info)` (the worker died or was terminated) can reject them, and every
+ * later call, with that error instead of leaving them pending forever.
+ */
+export function callingGate(ep) {
+  const pending = new Set();
+  const listeners = new Set();
+  let failure = null;
+  const deliver = (event) => {
+    for (const listener of listeners) {
+      if (typeof listener === "function") listener(event);
+      else listener.handleEvent(event);
+    }
+  };
+  const answer = (id) => deliver({ data: { ...throwWireValue(failure), id } });
+  ep.addEventListener("message", (event) => {
+    const data = event.data;
+    if (data != null && data.id != null) pending.delete(data.id);
+    deliver(event);
+  });
+  return {
+    endpoint: {
+      postMessage(message, transfer) {
+        if (failure !== null) {
+          if (isRequest(message)) queueMicrotask(() => answer(message.id));
+          return;
+        }
+        if (isRequest(message)) pending.add(message.id);
+        ep.postMessage(message, transfer);
+      },
+      addEventListener: (type, listener) => listeners.add(listener),
+      removeEventListener: (type, listener) => listeners.delete(listener),
+      start: () => ep.start?.(),
+    },
+    fail(info) {
+      if (failure !== null) return;
+      failure = info;
+      for (const id of pending) answer(id);
+      pending.clear();
+    },
+  };
+}
+
+/** Write comlink_py's sources ([relative path, text] pairs) into Pyodide's FS and import path. */
+export function installComlinkPy(pyodide, files) {
+  for (const [path, text] of files) {
+    const full = `${LIBRARY_DIR}/${path}`;
+    pyodide.FS.mkdirTree(full.slice(0, full.lastIndexOf("/")));
+    pyodide.FS.writeFile(full, text);
+  }
+  pyodide.runPython(
+    `import sys, importlib\nsys.path.insert(0, ${JSON.stringify(LIBRARY_DIR)})\nimportlib.invalidate_caches()`,
+  );
+}
+
+/**
+ * Boot Python in this worker and serve `port`. Calls that arrive meanwhile wait in the port's queue
+ * (a MessagePort queues until started) and are answered once the main code has run to its end
+ * (having exposed its object); so the main code must not wait for calls on that object.
+ *
+ * options: loadPyodide() -> Promise<PyodideAPI>; files() -> [path, text][] of comlink_py;
+ * prepare(pyodide) (optional, e.g. mount the user's folder); port (the call port); hostPort
+ * (optional, where the starter exposes its own object); readSource() -> the main code's text, and
+ * its filename (for tracebacks).
+ * Returns null once serving, or the throw wire value that now answers every call.
+ */
+export async function bootPython({ loadPyodide, files, prepare, port, hostPort, readSource, filename }) {
+  const gate = servingGate(port);
+  let failure;
+  try {
+    const pyodide = await loadPyodide();
+    installComlinkPy(pyodide, await files());
+    if (prepare) await prepare(pyodide);
+    const source = await readSource();
+    const shim = pyodide.pyimport("comlink_py.js");
+    try {
+      shim.set_default_endpoint(gate.endpoint);
+      if (hostPort) shim.set_host_endpoint(hostPort);
+      const running = shim.run_main(source, filename); // a PyProxy of the coroutine
+      try {
+        failure = await running;
+      } finally {
+        running.destroy();
+      }
+    } finally {
+      shim.destroy();
+    }
+  } catch (error) {
+    failure = throwWireValue(errorInfo(error));
+  }
+  if (failure == null) {
+    gate.open();
+    return null;
+  }
+  gate.refuse(failure);
+  return failure;
+}

@@ -1,0 +1,21 @@
+// Entry point of a Python worker thread started by node.mjs: Node file access around the shared
+// boot (boot.mjs), then a status message to the starter.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parentPort, workerData } from "node:worker_threads";
+import { STATUS, bootPython } from "./boot.mjs";
+import { comlinkPyFiles, loadPyodideHere, mountFolder } from "./node_python.mjs";
+
+const { port, hostPort, code, file, indexURL, packageDir } = workerData;
+const path = file == null ? null : resolve(file);
+
+const failure = await bootPython({
+  loadPyodide: () => loadPyodideHere(indexURL),
+  files: () => comlinkPyFiles(packageDir),
+  prepare: (pyodide) => path != null && mountFolder(pyodide, dirname(path), path),
+  port,
+  hostPort,
+  readSource: () => (path == null ? code : readFileSync(path, "utf8")),
+  filename: path ?? "<comlink_py main>",
+});
+parentPort.postMessage(failure == null ? { [STATUS]: "ready" } : { [STATUS]: "error", error: failure.value.value });

@@ -1,0 +1,109 @@
+"""Runs the Node driver scripts of the interop matrix once per session, all at the same time.
+
+Each script (``js/*.mjs``) starts real Pyodide worker threads through ``js_shim/node.mjs``, talks to
+them with the real npm Comlink, and prints one ``RESULT {"check": ..., "value": ...}`` line per
+observation. The tests compare those observations with what they expect, so every expectation
+lives here in Python and a script cannot pass a check by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ("single_worker", "two_workers", "startup", "main_thread")
+TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
+
+
+class NodeRun:
+    """One driver script running in the background; its observations once it has finished."""
+
+    def __init__(self, script: str) -> None:
+        node = shutil.which("node")
+        if node is None or not (ROOT / "node_modules" / "pyodide").is_dir():
+            raise RuntimeError("interop tests need node and node_modules: run scripts/setup.sh")
+        self.script = script
+        self.proc = subprocess.Popen(
+            [node, str(ROOT / "tests" / "interop" / "js" / f"{script}.mjs")],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        self._results: dict[str, dict[str, Any]] | None = None
+        self.stderr = ""
+
+    @property
+    def results(self) -> dict[str, dict[str, Any]]:
+        if self._results is None:
+            try:
+                out, self.stderr = self.proc.communicate(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                out, self.stderr = self.proc.communicate()
+                self.stderr += f"\n[killed after {TIMEOUT} s]"
+            self._results = {}
+            for line in out.splitlines():
+                if line.startswith("RESULT "):
+                    entry = json.loads(line[len("RESULT ") :])
+                    self._results[entry["check"]] = entry
+        return self._results
+
+    def __getitem__(self, check: str) -> Any:
+        entry = self.results.get(check)
+        if entry is None:
+            pytest.fail(
+                f"{self.script}.mjs reported no {check!r} (exit code {self.proc.returncode}); "
+                f"stderr:\n{self.stderr[-3000:]}"
+            )
+        if "error" in entry:
+            error = entry["error"]
+            pytest.fail(f"{check} threw in node: {error['name']}: {error['message']}\n{error['stack']}")
+        return entry["value"]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
+@pytest.fixture(scope="session")
+def node_runs() -> Iterator[dict[str, NodeRun]]:
+    runs = {name: NodeRun(name) for name in SCRIPTS}
+    try:
+        yield runs
+    finally:
+        for run in runs.values():
+            run.stop()
+
+
+@pytest.fixture(scope="session")
+def single(node_runs: dict[str, NodeRun]) -> NodeRun:
+    """Rows 1, 2, 4 and queued start-up calls: one worker running py/service.py."""
+    return node_runs["single_worker"]
+
+
+@pytest.fixture(scope="session")
+def pair(node_runs: dict[str, NodeRun]) -> NodeRun:
+    """Row 3: two workers, Python wrapping Python over a JS MessageChannel."""
+    return node_runs["two_workers"]
+
+
+@pytest.fixture(scope="session")
+def startup(node_runs: dict[str, NodeRun]) -> NodeRun:
+    """Row 5: workers whose start-up fails."""
+    return node_runs["startup"]
+
+
+@pytest.fixture(scope="session")
+def main_thread(node_runs: dict[str, NodeRun]) -> NodeRun:
+    """Python on Node's main thread over a Worker, nodeEndpoint(worker) and nodeEndpoint(parentPort)."""
+    return node_runs["main_thread"]
