@@ -10,10 +10,10 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Awaitable, Generator, Sequence
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from typing import Any, Generic, TypeVar, cast, overload
 
-from . import wire
+from . import debug, wire
 from .endpoint import Endpoint, MessageEvent
 from .exposing import Dispatch, Exposer, Origin
 from .handlers import Thrown
@@ -137,6 +137,8 @@ def expose(
     exposed object must not be a way to reach the interpreter's internals.
     """
     ep = _default_endpoint() if endpoint is None else endpoint
+    if debug.ENABLED:
+        ep = debug.trace_from_env(ep, "expose")
 
     def serve(target: Any, channel: Endpoint) -> None:
         expose(target, channel, allowed_origins, allow_private=allow_private)
@@ -352,12 +354,23 @@ async def _itself(remote: Remote[T]) -> T:
     return cast(T, remote)
 
 
-def wrap(endpoint: Endpoint, *, timeout: float | None = None) -> Remote[Any]:
+@overload
+def wrap(endpoint: Endpoint, interface: None = None, *, timeout: float | None = None) -> Remote[Any]: ...
+@overload
+def wrap(endpoint: Endpoint, interface: Callable[..., T], *, timeout: float | None = None) -> Remote[T]: ...
+def wrap(
+    endpoint: Endpoint, interface: Callable[..., Any] | None = None, *, timeout: float | None = None
+) -> Remote[Any]:
     """A ``Remote`` for the object exposed at the other end of ``endpoint``.
+
+    ``interface`` (a class or Protocol the remote object implements) is for type checkers only:
+    ``wrap(port, Api)`` is a ``Remote[Api]`` (see ``comlink_py.mypy_plugin``).
 
     With ``timeout`` (seconds) every call that gets no answer in time fails with ``TimeoutError``;
     a single call can also be bounded with ``asyncio.wait_for``. Either way nothing stays pending.
     """
+    if debug.ENABLED:
+        endpoint = debug.trace_from_env(endpoint, "wrap")
     return Remote(_Link(endpoint, timeout))
 
 

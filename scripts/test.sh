@@ -6,4 +6,5 @@ bash scripts/setup.sh --browser
 .venv/bin/ruff check comlink_py tests
 .venv/bin/ruff format --check comlink_py tests
 .venv/bin/mypy
+.venv/bin/mkdocs build --strict  # the docs site, into site/: any warning fails the run
 .venv/bin/python -m pytest "$@"
