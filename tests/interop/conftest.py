@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ("single_worker", "two_workers", "startup", "main_thread")
+SCRIPTS = ("single_worker", "two_workers", "startup", "main_thread", "robustness")
 TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
 
 
@@ -107,3 +107,9 @@ def startup(node_runs: dict[str, NodeRun]) -> NodeRun:
 def main_thread(node_runs: dict[str, NodeRun]) -> NodeRun:
     """Python on Node's main thread over a Worker, nodeEndpoint(worker) and nodeEndpoint(parentPort)."""
     return node_runs["main_thread"]
+
+
+@pytest.fixture(scope="session")
+def robustness(node_runs: dict[str, NodeRun]) -> NodeRun:
+    """Garbage posted at a Python worker, a worker dying with calls pending, a closed peer port."""
+    return node_runs["robustness"]
