@@ -11,7 +11,7 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Generator, Sequence
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from . import debug, wire
 from .endpoint import Endpoint, MessageEvent
@@ -336,11 +336,15 @@ class Remote(Generic[T]):
             return _itself(self).__await__()
         return self._link.send(wire.GET, self._path).__await__()
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in Remote.__slots__:
-            object.__setattr__(self, name, value)
-        else:
-            raise AttributeError(f"use 'await comlink_py.assign(remote.{name}, value)' to set a remote value")
+    if not TYPE_CHECKING:  # hidden from type checkers, so that `remote.x = v` is reported statically
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name in Remote.__slots__:
+                object.__setattr__(self, name, value)
+            else:
+                raise AttributeError(
+                    f"use 'await comlink_py.assign(remote.{name}, value)' to set a remote value"
+                )
 
     def __repr__(self) -> str:
         return f"<Remote {'.'.join(self._path) or '(root)'}>"

@@ -54,6 +54,7 @@ async def misuse(port: comlink_py.Endpoint) -> None:
     function: comlink_py.Remote[Callable[[int], str]] = comlink_py.wrap(port)
     reveal_type(function(1))  # R: _asyncio.Future[str]
     function("1")  # E: Argument 1 has incompatible type "str"; expected "int"
+    api.name = "x"  # E: "Remote[Api]" has no attribute "name"
     untyped = comlink_py.wrap(port)
     reveal_type(untyped.anything)  # R: comlink_py.aio.Remote[Any]
 """
