@@ -13,7 +13,14 @@ if ! [ -x .venv/bin/python ]; then
     python3 -m venv .venv
     .venv/bin/pip install -q --upgrade pip
 fi
-.venv/bin/pip install -q -e '.[dev]'
+# Reinstall only when pyproject.toml changed; keep pip's build chatter in a log unless it fails.
+if ! cmp -s pyproject.toml .venv/.installed-pyproject.toml 2>/dev/null; then
+    if ! .venv/bin/pip install -q -e '.[dev]' >.venv/pip.log 2>&1; then
+        cat .venv/pip.log
+        exit 1
+    fi
+    cp pyproject.toml .venv/.installed-pyproject.toml
+fi
 
 # npm ci wipes node_modules; only run it when the lock file changed since the last install.
 if ! cmp -s package-lock.json node_modules/.installed-lock.json 2>/dev/null; then
