@@ -13,9 +13,9 @@ becomes on the wire. What ``decode`` returns is what ``structured_clone`` would 
 
 from __future__ import annotations
 
+import builtins
 import datetime as _dt
 import struct
-import sys
 import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
@@ -479,14 +479,15 @@ class _Decoder:
 
 
 def _exception_class(name: Any) -> type[BaseException] | None:
-    """The class a ``module:qualname`` names, if that module is already imported (never import
-    what a peer names) and it is an exception class."""
+    """The built-in exception class a ``module:qualname`` names. Other classes are never looked up:
+    their ``__init__`` is code a peer could choose to run; the encoder sends the whole MRO, so a
+    custom exception arrives as its nearest built-in base."""
     if type(name) is not str:
         return None
     module, _, qualname = name.partition(":")
-    obj: Any = sys.modules.get(module)
-    for part in qualname.split("."):
-        obj = getattr(obj, part, None)
+    if module != "builtins":
+        return None
+    obj = getattr(builtins, qualname, None)
     if isinstance(obj, type) and issubclass(obj, BaseException):
         return obj
     return None

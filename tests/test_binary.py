@@ -215,20 +215,6 @@ def test_deep_nesting_is_refused_not_a_crash() -> None:
         decode(deep)
 
 
-def test_an_exception_class_the_receiver_lacks_arrives_as_its_nearest_base() -> None:
-    module = types.ModuleType("comlink_test_vanishing")
-    missing = type("Missing", (LookupError,), {"__module__": module.__name__})
-    module.Missing = missing  # type: ignore[attr-defined]
-    sys.modules[module.__name__] = module
-    try:
-        data, _ = encode(missing("gone"))
-        assert type(decode(data)) is missing
-    finally:
-        del sys.modules[module.__name__]
-    got = decode(data)
-    assert type(got) is LookupError and got.args == ("gone",)
-
-
 def test_ports_travel_as_indexes_into_a_side_list() -> None:
     channel = c.MessageChannel()
     port = channel.port1
@@ -289,3 +275,28 @@ def test_corrupted_messages_raise_decode_error_or_decode(value: Any, data: st.Da
         encoded[data.draw(st.integers(0, len(encoded) - 1))] = data.draw(st.integers(0, 255))
     with contextlib.suppress(DecodeError):
         decode(encoded)
+
+
+def test_custom_exceptions_arrive_as_their_builtin_base_and_run_no_peer_chosen_code() -> None:
+    """Even where the class is importable, the receiver builds only the built-in base: a peer must
+    not choose which ``__init__`` runs here."""
+    module = types.ModuleType("comlink_test_custom")
+
+    class Custom(LookupError):
+        ran = 0
+
+        def __init__(self, *args: Any) -> None:
+            Custom.ran += 1
+            super().__init__(*args)
+
+    Custom.__module__ = module.__name__
+    module.Custom = Custom  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    try:
+        data, _ = encode(Custom("missing"))
+        before = Custom.ran
+        decoded = decode(data)
+        assert Custom.ran == before
+    finally:
+        del sys.modules[module.__name__]
+    assert type(decoded) is LookupError and decoded.args == ("missing",)
