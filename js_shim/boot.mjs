@@ -3,6 +3,24 @@
 // and make sure every Comlink call gets an answer, the Python error included, never silence.
 // Nothing here touches Node or DOM APIs: the caller passes in how to load Pyodide and the files.
 
+/**
+ * Where the shim finds what it loads, from the URL of its own folder (file: in Node, http: in a page).
+ * Installed as a package (its folder sits right inside a node_modules/ folder), comlink and pyodide
+ * are the packages beside it and comlink_py's sources are its own python/comlink_py/, which prepack.mjs
+ * copies there when the package is packed. Anywhere else it is this repository's js_shim/, beside
+ * node_modules/ and comlink_py/. One rule for both halves; a page cannot look for files without
+ * requests, so the rule reads the URL only.
+ */
+function locate(folder) {
+  const installed = /^(.*\/node_modules\/)(?:@[^/]+\/)?[^/]+\/$/.exec(folder.pathname);
+  return installed
+    ? { packagesURL: new URL(installed[1], folder), comlinkPyURL: new URL("python/comlink_py/", folder) }
+    : { packagesURL: new URL("../node_modules/", folder), comlinkPyURL: new URL("../comlink_py/", folder) };
+}
+
+/** The node_modules/ folder holding comlink and pyodide, and the folder of comlink_py's sources. */
+export const { packagesURL, comlinkPyURL } = locate(new URL("./", import.meta.url));
+
 /** Where comlink_py's sources go in Pyodide's file system (added to sys.path). */
 export const LIBRARY_DIR = "/comlink_py_lib";
 

@@ -4,10 +4,12 @@
 //
 //   const { remote, ready } = startPythonWorker({ pyodide: "314", file: "./api.py" });
 //   await remote.method(1, 2);
-import * as Comlink from "../node_modules/comlink/dist/esm/comlink.mjs";
 import { STATUS, callingGate, errorInfo, toError } from "./boot.mjs";
-import { loadPython, pyodideIndexURL } from "./browser_python.mjs";
+import { COMLINK_MODULE, loadPython, pyodideIndexURL } from "./browser_python.mjs";
 import { BOOT_KEY } from "./browser_worker.mjs";
+
+// Where Comlink is depends on where this file is served from (boot.mjs), so no static import.
+const Comlink = await import(COMLINK_MODULE);
 
 export { Comlink, loadPython };
 

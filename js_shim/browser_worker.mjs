@@ -59,16 +59,18 @@ function heldScope(early) {
   return { boot, endpoint };
 }
 
-/** Serve Python on this worker with `loadPyodide` of Pyodide `version`. Call it while the worker's
- *  script first runs (with what a classic worker caught meanwhile as `early`). */
-export async function serveWorker(loadPyodide, version, early = []) {
+/** Serve Python on this worker with Pyodide `version`. `loadPeers()` makes JS Comlink a global of
+ *  the worker and returns that Pyodide's loadPyodide; it runs during start-up, so its errors are
+ *  start-up errors. Call serveWorker while the worker's script first runs (with what a classic
+ *  worker caught meanwhile as `early`). */
+export async function serveWorker(version, loadPeers, early = []) {
   const scope = heldScope(early);
   const { code, file, hostPort } = await scope.boot;
   // A main file goes into Pyodide's FS under its URL's path, so that tracebacks show its lines.
   const path = file == null ? null : `/home/pyodide${new URL(file).pathname}`;
   let source = code;
   const failure = await bootPython({
-    loadPyodide: () => loadPyodide({ indexURL: pyodideIndexURL(version) }),
+    loadPyodide: async () => (await loadPeers())({ indexURL: pyodideIndexURL(version) }),
     files: fetchComlinkPy,
     async prepare(pyodide) {
       if (path == null) return;

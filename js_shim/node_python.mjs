@@ -3,16 +3,27 @@ import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { installComlinkPy } from "./boot.mjs";
+import { comlinkPyURL, installComlinkPy } from "./boot.mjs";
 
 const require = createRequire(import.meta.url);
 
-/** comlink_py's files from `packageDir` (default: this repository's comlink_py/), as the
- *  [path, text] pairs installComlinkPy takes. */
+/** comlink_py's files from `packageDir` (default: where boot.mjs's rule puts them, the package's
+ *  python/comlink_py/ or this repository's comlink_py/), as the [path, text] pairs installComlinkPy
+ *  takes. */
 export function comlinkPyFiles(packageDir) {
-  const dir = packageDir ?? fileURLToPath(new URL("../comlink_py/", import.meta.url));
-  return readdirSync(dir)
+  const dir = packageDir ?? fileURLToPath(comlinkPyURL);
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    throw new Error(
+      `comlink_py's sources are not in ${dir} (${error.code}): a packed shim carries them, ` +
+        "copied by its prepack script, so pack it with scripts enabled or pass packageDir",
+    );
+  }
+  return names
     .filter((name) => name.endsWith(".py") || name === "py.typed")
+    .sort()
     .map((name) => [`comlink_py/${name}`, readFileSync(join(dir, name), "utf8")]);
 }
 

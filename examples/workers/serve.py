@@ -3,6 +3,7 @@
 Browsers cannot list a directory, so the worker bootstraps in ``js_shim/`` fetch
 ``/comlink_py/files.json`` (made here from the package folder on each request, so it is never stale)
 and then each listed file. Everything else is plain static files, ``node_modules/`` included: no CDN.
+An installed ``comlink-py-shim`` needs none of this: its tarball carries its own files.json.
 
 Run ``python examples/workers/serve.py`` and open the printed URL.
 """

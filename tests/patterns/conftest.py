@@ -35,16 +35,23 @@ def static_server() -> Iterator[StaticServer]:
         yield server
 
 
-# Module scope, not session: between its calls the sync Playwright API leaves its event loop marked
-# as running in this thread, so any later test's asyncio.run() would fail while it is open.
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Headless /usr/bin/chromium, driven by Playwright. Hold it open for one test module at most:
+    while it is open, the sync Playwright API leaves its event loop marked as running in this
+    thread, so any other test's asyncio.run() would fail."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run 'bash scripts/setup.sh --browser'")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")  # module, not session: see chromium()
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
 
 
 class WatchedPage:
