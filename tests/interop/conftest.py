@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ("single_worker", "two_workers", "startup", "main_thread", "robustness")
+SCRIPTS = ("single_worker", "two_workers", "startup", "main_thread", "robustness", "custom_handlers")
 TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
 
 
@@ -113,3 +113,9 @@ def main_thread(node_runs: dict[str, NodeRun]) -> NodeRun:
 def robustness(node_runs: dict[str, NodeRun]) -> NodeRun:
     """Garbage posted at a Python worker, a worker dying with calls pending, a closed peer port."""
     return node_runs["robustness"]
+
+
+@pytest.fixture(scope="session")
+def custom_handlers(node_runs: dict[str, NodeRun]) -> NodeRun:
+    """A transfer handler registered under the same name in JS Comlink and in comlink_py."""
+    return node_runs["custom_handlers"]
