@@ -85,37 +85,20 @@ def node_runs() -> Iterator[dict[str, NodeRun]]:
             run.stop()
 
 
-@pytest.fixture(scope="session")
-def single(node_runs: dict[str, NodeRun]) -> NodeRun:
-    """Rows 1, 2, 4 and queued start-up calls: one worker running py/service.py."""
-    return node_runs["single_worker"]
+def _script(fixture_name: str, script: str, doc: str) -> Any:
+    """A session fixture giving one driver script's run."""
+
+    @pytest.fixture(scope="session", name=fixture_name)
+    def fixture(node_runs: dict[str, NodeRun]) -> NodeRun:
+        return node_runs[script]
+
+    fixture.__doc__ = doc
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def pair(node_runs: dict[str, NodeRun]) -> NodeRun:
-    """Row 3: two workers, Python wrapping Python over a JS MessageChannel."""
-    return node_runs["two_workers"]
-
-
-@pytest.fixture(scope="session")
-def startup(node_runs: dict[str, NodeRun]) -> NodeRun:
-    """Row 5: workers whose start-up fails."""
-    return node_runs["startup"]
-
-
-@pytest.fixture(scope="session")
-def main_thread(node_runs: dict[str, NodeRun]) -> NodeRun:
-    """Python on Node's main thread over a Worker, nodeEndpoint(worker) and nodeEndpoint(parentPort)."""
-    return node_runs["main_thread"]
-
-
-@pytest.fixture(scope="session")
-def robustness(node_runs: dict[str, NodeRun]) -> NodeRun:
-    """Garbage posted at a Python worker, a worker dying with calls pending, a closed peer port."""
-    return node_runs["robustness"]
-
-
-@pytest.fixture(scope="session")
-def custom_handlers(node_runs: dict[str, NodeRun]) -> NodeRun:
-    """A transfer handler registered under the same name in JS Comlink and in comlink_py."""
-    return node_runs["custom_handlers"]
+single = _script("single", "single_worker", "Rows 1, 2, 4 and queued calls: one worker, py/service.py.")
+pair = _script("pair", "two_workers", "Row 3: two workers, Python wrapping Python over a MessageChannel.")
+startup = _script("startup", "startup", "Row 5: workers whose start-up fails.")
+main_thread = _script("main_thread", "main_thread", "Python on Node's main thread over Worker objects.")
+robustness = _script("robustness", "robustness", "Garbage from JS, a worker dying mid-call, a closed port.")
+custom_handlers = _script("custom_handlers", "custom_handlers", "One transfer handler name in JS and Python.")
