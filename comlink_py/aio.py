@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from . import debug, wire
+from .clone import CLONE_ATOMS
 from .endpoint import Endpoint, MessageEvent
 from .exposing import Dispatch, Exposer, Origin
 from .handlers import Thrown
@@ -82,7 +83,7 @@ class Exposed:
             result = dispatch.run()
         except Exception as error:
             result = Thrown(error)
-        if inspect.isawaitable(result):
+        if type(result) not in CLONE_ATOMS and inspect.isawaitable(result):
             task = asyncio.ensure_future(self._settle(dispatch, result))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -153,6 +154,31 @@ def expose(
 # wrapping
 
 
+class _Call(asyncio.Future[Any]):
+    """The future of one pending call. Cancelling it (directly, or through a cancelled task or
+    ``wait_for``) forgets the call at once, so no done-callback has to run for every call: in
+    Pyodide each callback is a trip through the JS event loop."""
+
+    def __init__(self, link: _Link, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(loop=loop)
+        self.link = link
+        self.msg_id = ""
+        self.timer: asyncio.TimerHandle | None = None
+
+    def cancel(self, msg: Any | None = None) -> bool:
+        if not super().cancel(msg):
+            return False
+        self.link.caller.forget(self.msg_id)
+        _stop_timer(self)
+        return True
+
+
+def _stop_timer(call: _Call) -> None:
+    if call.timer is not None:
+        call.timer.cancel()
+        call.timer = None
+
+
 class _Link:
     """What every ``Remote`` made from one ``wrap`` shares: the endpoint, its listener and the
     pending calls. It releases the peer when the last ``Remote`` is garbage collected and no call
@@ -161,7 +187,7 @@ class _Link:
     def __init__(self, endpoint: Endpoint, timeout: float | None = None) -> None:
         self.endpoint = endpoint
         self.timeout = timeout
-        self.caller: Caller[asyncio.Future[Any]] = Caller(endpoint)
+        self.caller: Caller[_Call] = Caller(endpoint)
         self.refs = 0
         self.released = False
         self.closed = False
@@ -176,8 +202,9 @@ class _Link:
         settled = self.caller.receive(event.data)
         if settled is None:
             return
-        future, outcome = settled
-        _settle(future, outcome)
+        call, outcome = settled
+        _stop_timer(call)
+        _settle(call, outcome)
         if self.refs == 0 and not self.caller.pending:
             self._release_unused()
 
@@ -186,9 +213,10 @@ class _Link:
         self._fail_pending(ConnectionClosedError("the endpoint closed while the call was pending"))
 
     def _fail_pending(self, error: BaseException) -> None:
-        for future in self.caller.drain():
-            if not future.done():
-                future.set_exception(error)
+        for call in self.caller.drain():
+            _stop_timer(call)
+            if not call.done():
+                call.set_exception(error)
 
     def send(
         self,
@@ -203,33 +231,30 @@ class _Link:
             raise ReleasedProxyError("Proxy has been released and is not useable")
         if self.loop is None:
             self.loop = _loop()
-        future = self.loop.create_future()
+        call = _Call(self, self.loop)
         if self.closed:
-            future.set_exception(ConnectionClosedError("the endpoint is closed"))
-            return future
-        message, transferables = self.caller.request(
-            future, kind, path, value=value, args=args, kwargs=kwargs
-        )
+            call.set_exception(ConnectionClosedError("the endpoint is closed"))
+            return call
+        message, transferables = self.caller.request(call, kind, path, value=value, args=args, kwargs=kwargs)
+        call.msg_id = message["id"]
         if not self.started:
             self.started = True
             _start(self.endpoint)
         try:
             self.endpoint.post_message(message, transferables)
         except BaseException:
-            self.caller.forget(message["id"])
+            self.caller.forget(call.msg_id)
             raise
-        msg_id = message["id"]
-        timer = None
         if self.timeout is not None and kind != wire.RELEASE:
-            timer = self.loop.call_later(self.timeout, _expire, future, self.timeout)
-        # Cancelled or timed-out calls must not stay in the pending table.
-        future.add_done_callback(lambda _: self._done(msg_id, timer))
-        return future
+            call.timer = self.loop.call_later(self.timeout, self._expire, call)
+        return call
 
-    def _done(self, msg_id: str, timer: asyncio.TimerHandle | None) -> None:
-        self.caller.forget(msg_id)
-        if timer is not None:
-            timer.cancel()
+    def _expire(self, call: _Call) -> None:
+        """A timed-out call fails and is forgotten (a late answer is then ignored)."""
+        call.timer = None
+        self.caller.forget(call.msg_id)
+        if not call.done():
+            call.set_exception(TimeoutError(f"no answer within {self.timeout} s"))
 
     def release(self) -> asyncio.Future[None]:
         """Send RELEASE; pending calls fail now; the endpoint closes once the peer answers."""
@@ -274,11 +299,6 @@ class _Link:
     def _release_if_unused(self) -> None:
         if self.refs == 0 and not self.caller.pending:
             self._release_unused()
-
-
-def _expire(future: asyncio.Future[Any], timeout: float) -> None:
-    if not future.done():
-        future.set_exception(TimeoutError(f"no answer within {timeout} s"))
 
 
 def _settle(future: asyncio.Future[Any], outcome: Outcome) -> None:

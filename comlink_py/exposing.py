@@ -48,6 +48,9 @@ class Dispatch:
     run: Callable[[], Any]
 
 
+# Path segments index these by number (and "length" is their length), as in JS.
+_SEQUENCES = (list, tuple, str, bytes)
+
 # Responses on a shared endpoint must never be answered: that would make two peers that both expose
 # and wrap over one endpoint bounce errors at each other forever.
 _RESPONSE_TYPES = frozenset({wire.RAW, wire.HANDLER})
@@ -70,6 +73,7 @@ class Exposer:
         self.serve = serve
         self.allowed_origins = tuple(allowed_origins)
         self.allow_private = allow_private
+        self._any_origin = "*" in self.allowed_origins  # the default: no per-message check
 
     # -- requests in --------------------------------------------------------------------------
 
@@ -77,9 +81,9 @@ class Exposer:
         """Accept a message, or return ``None`` for one that gets no answer (as Comlink does for
         messages without data, from a refused origin, or that are responses)."""
         data = event.data
-        if not data or not isinstance(data, Mapping):
+        if not data or (type(data) is not dict and not isinstance(data, Mapping)):
             return None
-        if not is_allowed_origin(self.allowed_origins, event.origin):
+        if not self._any_origin and not is_allowed_origin(self.allowed_origins, event.origin):
             log.warning("Invalid origin %r for comlink proxy", event.origin)
             return None
         kind = data.get("type")
@@ -135,12 +139,13 @@ class Exposer:
         if isinstance(obj, Mapping):
             if segment in obj:
                 return obj[segment]
-        elif isinstance(obj, list | tuple | str | bytes):
+        elif isinstance(obj, _SEQUENCES):
             if segment.isdecimal():
                 return obj[int(segment)]
             if segment == "length":
                 return len(obj)
-        self._check_name(segment)
+        if segment[:1] == "_":
+            self._check_name(segment)
         return getattr(obj, segment)
 
     def _assign(self, parent: Any, segment: str, value: Any) -> None:

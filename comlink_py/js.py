@@ -1,10 +1,12 @@
 """Pyodide adapter: any JS object that posts messages (a worker's global scope, a MessagePort, a
 Worker, Comlink's ``nodeEndpoint(...)``) seen as an ``Endpoint``.
 
-A message costs one ``to_py`` in and one ``to_js`` out. Both use converter proxies made once per
-interpreter, and each ``JsEndpoint`` makes one PyProxy per kind of JS listener it registers and
-destroys it when the last Python listener goes, so calls create no PyProxies and released proxies
-leave none behind. The module imports in CPython too: Pyodide is only touched on first use.
+A message costs one ``to_py`` in and one ``to_js`` out (or, for a message of atoms only, one call
+that builds and posts it in JS). The converters are proxies made once per interpreter, and each
+``JsEndpoint`` makes one PyProxy for its JS listener and destroys it when the last Python listener
+goes, so calls create no PyProxies and released proxies leave none behind. ArrayBuffers are not
+copied into Python's memory on the way in: they arrive as ``JsArrayBuffer``. The module imports in
+CPython too: Pyodide is only touched on first use.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from __future__ import annotations
 import ast
 import datetime as _dt
 import functools
+import itertools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .clone import DataCloneError
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from .aio import Remote
 
 __all__ = [
+    "JsArrayBuffer",
     "JsEndpoint",
     "default_endpoint",
     "host",
@@ -38,6 +42,66 @@ log = logging.getLogger("comlink_py")
 # The JS event that tells a peer went away, by constructor name (Node only: browsers have none).
 _CLOSE_EVENTS = {"MessagePort": "close", "Worker": "exit"}
 
+# The class of the markers that stand in for ArrayBuffers while to_py converts a message: a message
+# cannot carry an instance of it (structured cloning keeps no classes), so the name is unambiguous.
+_KEPT = "ComlinkPyKeptBuffer"
+
+# makeListener(deliver, domStyle) -> the JS message listener of a JsEndpoint. It hands Python the
+# data and origin in one call, and while Python converts the data it swaps every ArrayBuffer in it
+# for a marker: to_py would copy a buffer into Python's memory, a marker goes to the decoder. The
+# data is restored before the listener returns, so other JS listeners never see a marker.
+_LISTENER_JS = f"""(() => {{
+  class {_KEPT} {{ constructor(buffer) {{ this.buffer = buffer; }} }}
+  const put = (container, key, value) =>
+    container instanceof Map ? container.set(key, value) : (container[key] = value);
+  const visit = (container, key, value, seen, undo) => {{
+    if (typeof value !== "object" || value === null) return;
+    if (value instanceof ArrayBuffer) {{
+      undo.push(container, key, value);
+      put(container, key, new {_KEPT}(value));
+    }} else mark(value, seen, undo);
+  }};
+  const mark = (value, seen, undo) => {{
+    if (seen.has(value)) return;
+    seen.add(value);
+    if (Array.isArray(value)) {{
+      for (let i = 0; i < value.length; i++) visit(value, i, value[i], seen, undo);
+    }} else if (value instanceof Map) {{
+      for (const [key, item] of value) visit(value, key, item, seen, undo);
+    }} else {{
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return;
+      for (const key of Object.keys(value)) visit(value, key, value[key], seen, undo);
+    }}
+  }};
+  return (deliver, domStyle) => (arg) => {{
+    const data = domStyle ? arg.data : arg;
+    const undo = [];
+    try {{
+      if (typeof data === "object" && data !== null) mark(data, new Set(), undo);
+    }} catch {{
+      // Too deep to walk (a RangeError): what was swapped stays swapped; to_py says what is wrong.
+    }}
+    try {{
+      deliver(data, domStyle ? arg.origin : undefined);
+    }} finally {{
+      for (let i = 0; i < undo.length; i += 3) put(undo[i], undo[i + 1], undo[i + 2]);
+    }}
+  }};
+}})()"""
+
+# postFlat(port, key, value, key, value, ...) posts {key: value, ...}. For a message whose values
+# are all atoms (a response to most calls) this is one FFI call that Pyodide converts on the way,
+# about half the cost of to_js and then postMessage.
+_POST_FLAT_JS = """(port, ...pairs) => {
+  const message = {};
+  for (let i = 0; i < pairs.length; i += 2) message[pairs[i]] = pairs[i + 1];
+  port.postMessage(message);
+}"""
+
+# What postFlat carries as they are: Pyodide converts these arguments as to_js would.
+_ATOMS = frozenset({type(None), bool, int, float, str})
+
 
 class _Ffi:
     """Pyodide's FFI, looked up once. The converters are long-lived proxies: passing a Python
@@ -45,6 +109,7 @@ class _Ffi:
 
     def __init__(self) -> None:
         import js
+        from pyodide.code import run_js
         from pyodide.ffi import JsProxy, create_proxy, to_js
 
         self.js: Any = js
@@ -54,6 +119,8 @@ class _Ffi:
         self.from_entries: Any = js.Object.fromEntries
         self.decoder: Any = create_proxy(_decode_default)
         self.encoder: Any = create_proxy(_encode_default)
+        self.listener: Any = run_js(_LISTENER_JS)
+        self.post_flat: Any = run_js(_POST_FLAT_JS)
 
     def encode(self, value: Any, eager: Any = None) -> Any:
         # eager_converter=None is not the same as leaving it out: Pyodide then fails on every value.
@@ -91,6 +158,8 @@ def _decode_default(value: Any, convert: Any, cache: Any) -> Any:
     """What Pyodide cannot turn into data itself: ports become endpoints, dates datetimes; any
     other JS object stays a JsProxy."""
     name = _constructor_name(value)
+    if name == _KEPT:
+        return JsArrayBuffer(value.buffer)
     if name == "MessagePort":
         return JsEndpoint(value)
     if name == "Date":
@@ -103,6 +172,8 @@ def _decode_default(value: Any, convert: Any, cache: Any) -> Any:
 def _encode_default(value: Any, convert: Any, cache: Any) -> Any:
     if type(value) is JsEndpoint:
         return value.port
+    if type(value) is JsArrayBuffer:
+        return value.buffer
     if isinstance(value, _dt.datetime):
         return _ffi().js.Date.new(value.timestamp() * 1000)
     raise DataCloneError(
@@ -117,6 +188,8 @@ def _transfer_list(ffi: _Ffi, transfer: Sequence[Any]) -> tuple[Any, dict[int, A
     for item in transfer:
         if type(item) is JsEndpoint:
             items.append(item.port)
+        elif type(item) is JsArrayBuffer:
+            items.append(item.buffer)
         elif isinstance(item, bytearray):
             if id(item) in buffers:
                 raise DataCloneError("a transferable is listed twice")
@@ -127,6 +200,58 @@ def _transfer_list(ffi: _Ffi, transfer: Sequence[Any]) -> tuple[Any, dict[int, A
         else:
             raise DataCloneError(f"{type(item).__name__} is not transferable to JavaScript")
     return ffi.to_js(items, create_pyproxies=False), buffers
+
+
+class JsArrayBuffer:
+    """A JS ArrayBuffer that arrived in a message, left where it is: receiving one costs the same
+    whatever its size (``to_py`` would copy it into Python's memory).
+
+    ``len(b)`` is its byteLength, and sent on (as a value or in a ``transfer`` list) it is the same
+    ArrayBuffer again, still uncopied; transferred, it is detached (length 0), as in JS. Read, it
+    is the read-only ``memoryview`` of its bytes (indexing, iteration, ``==``, ``bytes(b)``,
+    ``b.tobytes()``, ...), copied into Python once, on first read. ``b.buffer`` is the JsProxy.
+    It has no buffer protocol on purpose: ``to_js`` would copy anything with one into a Uint8Array.
+    """
+
+    __slots__ = ("_view", "buffer")
+    __hash__ = None  # type: ignore[assignment]  # compares by content, like a memoryview
+
+    def __init__(self, buffer: Any) -> None:
+        self.buffer: Any = buffer
+        self._view: memoryview | None = None
+
+    @property
+    def view(self) -> memoryview:
+        """The bytes, copied into Python on first use."""
+        if self._view is None:
+            self._view = memoryview(bytes(self.buffer.to_bytes()))
+        return self._view
+
+    def __len__(self) -> int:
+        return int(self.buffer.byteLength)
+
+    def __bytes__(self) -> bytes:
+        return bytes(self.view.obj)  # the copy the view reads: not copied again
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.view)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.view[index]
+
+    def __eq__(self, other: object) -> bool:
+        return self.view == (other.view if type(other) is JsArrayBuffer else other)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # not memoryview's: copy, pickle and half-made instances ask these
+            raise AttributeError(name)
+        return getattr(self.view, name)  # memoryview's own methods: tobytes, tolist, hex, ...
+
+    def __repr__(self) -> str:
+        return f"<JsArrayBuffer {len(self)} bytes>"
+
+    def _detached(self) -> None:
+        self._view = None
 
 
 class JsEndpoint:
@@ -140,6 +265,7 @@ class JsEndpoint:
         "_js_listener",
         "_listeners",
         "_post",
+        "_py_listener",
         "closed",
         "port",
     )
@@ -154,6 +280,7 @@ class JsEndpoint:
         self.closed = False
         self._listeners: list[Listener] = []
         self._js_listener: Any = None
+        self._py_listener: Any = None
         self._close_callbacks: list[Callable[[], None]] = []
         self._js_close: Any = None
 
@@ -175,7 +302,10 @@ class JsEndpoint:
         if post is None:
             post = self._post = self.port.postMessage
         if not transfer:
-            post(ffi.encode(message))
+            if type(message) is dict and all(type(v) in _ATOMS for v in message.values()):
+                ffi.post_flat(self.port, *itertools.chain.from_iterable(message.items()))
+            else:
+                post(ffi.encode(message))
             return
         js_transfer, buffers = _transfer_list(ffi, transfer)
         eager = None
@@ -189,12 +319,16 @@ class JsEndpoint:
         for item in transfer:
             if isinstance(item, bytearray):
                 item.clear()  # moved, like a detached ArrayBuffer
+            elif type(item) is JsArrayBuffer:
+                item._detached()
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
         if self._js_listener is None:
             dom_style = hasattr(self.port, "addEventListener")
-            self._js_listener = _ffi().create_proxy(self._on_event if dom_style else self._on_data)
+            ffi = _ffi()
+            self._py_listener = ffi.create_proxy(self._deliver)
+            self._js_listener = ffi.listener(self._py_listener, dom_style)
             _listen(self.port, "message", self._js_listener)
 
     def remove_listener(self, listener: Listener) -> None:
@@ -234,12 +368,6 @@ class JsEndpoint:
 
     # -- JS callbacks --------------------------------------------------------------------------
 
-    def _on_event(self, event: Any) -> None:
-        self._deliver(event.data, getattr(event, "origin", None))
-
-    def _on_data(self, data: Any) -> None:
-        self._deliver(data, None)
-
     def _deliver(self, data: Any, origin: Any) -> None:
         # Exceptions must not reach JS: an error thrown in a Node 'message' handler kills the worker.
         try:
@@ -277,7 +405,8 @@ class JsEndpoint:
         listener, self._js_listener = self._js_listener, None
         if listener is not None:
             _unlisten(self.port, "message", listener)
-            listener.destroy()
+            self._py_listener.destroy()
+            self._py_listener = None
 
 
 def _listen(target: Any, event: str, listener: Any) -> None:

@@ -98,7 +98,13 @@ def response(wire_value: WireValue, id: str) -> dict[str, Any]:
     return msg
 
 
-def check_wire_value(value: Any, where: str) -> WireValue:
+def check_wire_value(value: Any, where: str, index: int | None = None) -> WireValue:
+    """``value`` if it is a wire value; ``where`` (with ``index``, formatted only for the error)
+    names it in the error."""
+    if type(value) is dict and value.get("type") == RAW:  # the common case, checked first
+        return value  # type: ignore[return-value]
+    if index is not None:
+        where = f"{where}[{index}]"
     if not isinstance(value, Mapping):
         raise ProtocolError(f"{where} must be a wire value object, got {type(value).__name__}")
     kind = value.get("type")
@@ -135,5 +141,5 @@ def parse_request(data: Mapping[str, Any]) -> Request:
             args = []
         if not isinstance(args, list):
             raise ProtocolError("'argumentList' must be a list of wire values")
-        msg["argumentList"] = [check_wire_value(a, f"argumentList[{i}]") for i, a in enumerate(args)]
+        msg["argumentList"] = [check_wire_value(a, "argumentList", i) for i, a in enumerate(args)]
     return msg

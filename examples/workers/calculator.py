@@ -11,6 +11,7 @@ import sys
 from typing import Any
 
 import comlink_py
+from comlink_py.js import JsArrayBuffer
 
 
 class Calculator:
@@ -25,8 +26,8 @@ class Calculator:
     def fail(self, message: str) -> None:
         raise ValueError(message)
 
-    def checksum(self, data: memoryview) -> dict[str, int]:
-        """``data`` arrives as a memoryview of the ArrayBuffer the page transferred (moved, not copied)."""
+    def checksum(self, data: JsArrayBuffer) -> dict[str, int]:
+        """``data`` is the ArrayBuffer the page transferred (moved, not copied); ``sum`` reads it."""
         return {"length": len(data), "sum": sum(data)}
 
     async def count(self, n: int, on_progress: comlink_py.Remote[Any]) -> int:

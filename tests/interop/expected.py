@@ -34,7 +34,7 @@ JS_SAMPLE_IN_PY = {
     "big": ["JsBigInt", "12"],
     "str": ["str", "ü€"],
     "u8": ["memoryview", "B", [1, 2]],
-    "ab": ["memoryview", "B", [3]],
+    "ab": ["JsArrayBuffer", [3]],  # not copied into Python's memory
     "f64": ["memoryview", "d", [1.5]],
     "arr": ["list", [py_int(1), ["list", [py_int(2)]]]],
     "obj": ["dict", {"k": ["dict", {"n": py_int(1)}]}],
@@ -90,7 +90,7 @@ def python_wraps(peer: str) -> dict[str, Any]:
         "create_endpoint": ["JsEndpoint", 2, 4],
         "release_finalizer": ["pong r1", "ReleasedProxyError", True],
         "proxy_callback": [42, 21],
-        "transfer": [["ArrayBuffer" if js else "memoryview", 6], 0],
+        "transfer": [["ArrayBuffer" if js else "JsArrayBuffer", 6], 0],
         "returned_proxy": ["hi, ada", True],
         "values_from_peer": ["dict", JS_SAMPLE_IN_PY if js else PY_SAMPLE_IN_PY],
         "values_to_peer": list((PY_SAMPLE_IN_JS if js else PY_SAMPLE_IN_PY).values()),

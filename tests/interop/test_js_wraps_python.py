@@ -19,8 +19,8 @@ EQUALS: dict[str, Any] = {
     "create_endpoint": ["MessagePort", 2, True],
     "release_finalizer": ["pong r1", "Proxy has been released and is not useable", True],
     "proxy_callback": [[42, 21], [7]],
-    # Python got the bytes; the ArrayBuffer on the JS side is detached (byteLength 0).
-    "transfer": [["memoryview", 6], 0],
+    # Python got the ArrayBuffer, uncopied; on the JS side it is detached (byteLength 0).
+    "transfer": [["JsArrayBuffer", 6], 0],
     "returned_proxy": ["hi, ada", True],
     "values_to_python": list(JS_SAMPLE_IN_PY.values()),
     "values_from_python": ["Object", PY_SAMPLE_IN_JS],

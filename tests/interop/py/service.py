@@ -41,6 +41,8 @@ def describe(value: Any) -> Any:
         return [type(value).__name__, list(value)]
     if isinstance(value, memoryview):
         return ["memoryview", value.format, value.tolist()]
+    if isinstance(value, cjs.JsArrayBuffer):  # an ArrayBuffer, left uncopied in JS
+        return ["JsArrayBuffer", list(bytes(value))]
     if isinstance(value, list):
         return ["list", [describe(v) for v in value]]
     if isinstance(value, dict):

@@ -1,0 +1,1 @@
+"""comlink_py's benchmarks against real JS Comlink, all measured in one run: ``python -m benchmarks``."""

@@ -1,0 +1,124 @@
+"""``python -m benchmarks [--smoke] [--calls N] [--rows 1,3,...] [--json PATH]``
+
+Runs every row in one go, prints the tables and the targets (ratios between rows of this run),
+and writes the figures as JSON. Rows 1-5 run in one Node process (``node/bench.mjs``) on
+worker_threads MessagePorts; rows 6 run here; rows 7 are ``bench_process.py`` (comlink_py between
+CPython processes, and rpyc), when rpyc is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import cpython_rows, report
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_JSON = HERE / "results" / "latest.json"
+NODE_ROWS = ("1", "2", "3", "3f", "4", "4f", "5")
+ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b")
+SMOKE_CALLS = 20
+
+
+def node_rows(keys: list[str], calls: int, smoke: bool) -> dict[str, Any]:
+    node = shutil.which("node")
+    if node is None:
+        raise SystemExit(
+            "node is not on PATH: rows 1 to 5 need Node 20+ (and `npm install` for comlink, pyodide)"
+        )
+    command = [
+        node,
+        "--expose-gc",
+        str(HERE / "node" / "bench.mjs"),
+        *(["--smoke"] if smoke else []),
+        str(calls),
+    ]
+    done = subprocess.run([*command, *keys], cwd=HERE.parent, stdout=subprocess.PIPE, text=True, check=False)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("BENCH ")]
+    if done.returncode != 0 or not lines:
+        sys.stdout.write(done.stdout)
+        raise SystemExit(f"node/bench.mjs failed (exit code {done.returncode})")
+    return json.loads(lines[-1].removeprefix("BENCH "))  # type: ignore[no-any-return]
+
+
+def process_rows(calls: int, smoke: bool) -> dict[str, Any]:
+    """bench_process.py's two libraries, as rows in this run's shape (no payload figures)."""
+    try:
+        from . import bench_process
+    except ImportError as error:  # rpyc is a dev dependency
+        print(f"rows 7 skipped: {error}", file=sys.stderr)
+        return {}
+    # Not 1,000 in flight: rpyc's client sends them all before reading any answer, and the two
+    # sides then block each other on full socket buffers.
+    result = bench_process.run(calls, bench_process.IN_FLIGHT, rounds=1 if smoke else 3)
+    figures = result["results"]
+    return {
+        key: {
+            "round_trip_us": figures[name]["median_round_trip_us"],
+            "in_flight_us": {n: 1e6 / rate for n, rate in figures[name]["calls_per_second"].items()},
+            "payload_us": None,
+        }
+        for key, name in (("7a", "comlink_py"), ("7b", "rpyc"))
+    }
+
+
+def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
+    rows: dict[str, Any] = {}
+    machine = report.machine()
+    wanted = [k for k in NODE_ROWS if k in keys]
+    if wanted:
+        out = node_rows(wanted, calls, smoke)
+        machine.update(out["meta"])
+        rows.update(out["rows"])
+    for key, row in cpython_rows.ROWS.items():
+        if key in keys:
+            rows[key] = asyncio.run(row(calls, smoke))
+    if "7a" in keys or "7b" in keys:
+        rows.update({k: v for k, v in process_rows(calls, smoke).items() if k in keys})
+    rows = {key: rows[key] for key in ALL_ROWS if key in rows}  # JSON put "3f" after "5"
+    for row in rows.values():
+        row["throughput_per_s"] = {n: 1e6 / us for n, us in row["in_flight_us"].items()}
+    ratios = report.ratios(rows)
+    return {
+        "calls": calls,
+        "smoke": smoke,
+        "machine": machine,
+        "rows": rows,
+        "ratios": ratios,
+        "targets": report.targets(ratios),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_CALLS} calls, one sample per payload")
+    parser.add_argument(
+        "--calls", type=int, default=10_000, help="sequential no-op calls per row (default 10000)"
+    )
+    parser.add_argument("--rows", default=",".join(ALL_ROWS), help="comma-separated rows (default: all)")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"default {DEFAULT_JSON}")
+    args = parser.parse_args(argv)
+    keys = args.rows.split(",")
+    unknown = set(keys) - set(ALL_ROWS)
+    if unknown:
+        parser.error(f"unknown rows {sorted(unknown)}; rows: {', '.join(ALL_ROWS)}")
+    calls = SMOKE_CALLS if args.smoke else args.calls
+    if calls < 1:
+        parser.error("--calls must be at least 1")
+    result = run(calls, args.smoke, keys)
+    print(report.text(result))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwritten to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""The benchmark harness keeps working: ``python -m benchmarks --smoke`` runs every row at a tiny
+size and writes JSON with every figure. No timing is asserted: benchmarks are not tests."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_ROWS = ["1", "2", "3", "3f", "4", "4f", "5"]
+PYTHON_ROWS = ["6a", "6b"]
+PROCESS_ROWS = ["7a", "7b"]  # bench_process.py: no payloads, up to 100 calls in flight
+PAYLOADS = [f"{size} {mode}" for size in ("1 KiB", "1 MiB", "64 MiB") for mode in ("copy", "transfer")]
+
+
+def is_number(value: Any) -> bool:
+    return type(value) in (int, float) and math.isfinite(value) and value > 0
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    path = tmp_path_factory.mktemp("bench") / "smoke.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--smoke", "--json", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(path.read_text()), done.stdout
+
+
+def test_every_row_has_every_figure(smoke: tuple[dict[str, Any], str]) -> None:
+    report, _ = smoke
+    rows = report["rows"]
+    assert list(rows) == NODE_ROWS + PYTHON_ROWS + PROCESS_ROWS
+    for key, row in rows.items():
+        assert is_number(row["round_trip_us"]), key
+        flights = ["1", "10", "100"] if key in PROCESS_ROWS else ["1", "10", "100", "1000"]
+        assert sorted(row["in_flight_us"], key=int) == flights, key
+        assert all(is_number(row["in_flight_us"][n]) for n in flights), key
+        assert all(is_number(row["throughput_per_s"][n]) for n in flights), key
+        if key in PROCESS_ROWS:
+            assert row["payload_us"] is None
+        else:
+            assert sorted(row["payload_us"]) == sorted(PAYLOADS), key
+            assert all(is_number(v) for v in row["payload_us"].values()), key
+
+
+def test_the_machine_and_versions_are_recorded(smoke: tuple[dict[str, Any], str]) -> None:
+    report, _ = smoke
+    machine = report["machine"]
+    assert machine["cores"] >= 1 and machine["cpu"]
+    assert machine["node"].startswith("v")
+    assert machine["pyodide"] and machine["pyodide_python"].startswith("3.")
+    assert report["smoke"] is True and report["calls"] >= 1
+
+
+def test_every_target_is_checked_and_printed(smoke: tuple[dict[str, Any], str]) -> None:
+    report, stdout = smoke
+    checked = {(t["target"].split()[0], t["row"]) for t in report["targets"]}
+    assert checked == {
+        ("no-op", "3"),
+        ("no-op", "4"),
+        *(("per", row) for row in ("3", "4", "5", "6a", "6b")),
+        *(("64", row) for row in ("3", "4", "5")),
+    }
+    for target in report["targets"]:
+        assert is_number(target["value"]) and target["pass"] == (target["value"] <= target["limit"])
+        verdict = "PASS" if target["pass"] else "FAIL"
+        assert f"{verdict}  row {target['row']:<3} {target['target']}" in stdout
+    assert "JS Comlink -> comlink_py (Pyodide)" in stdout
