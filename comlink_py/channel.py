@@ -8,18 +8,16 @@ Ports can travel inside messages as transferables, which is what proxies and END
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .clone import structured_clone
-from .endpoint import Listener, MessageEvent
+from .endpoint import Listener, MessageEvent, call_each
 
 __all__ = ["MessageChannel", "MessagePort"]
 
-log = logging.getLogger("comlink_py")
 _CLOSE = object()  # queued after the messages a closing peer sent before it closed
 
 
@@ -98,11 +96,7 @@ class MessagePort:
                 return
             self.closed = True
             callbacks, self._close_listeners = self._close_listeners, []
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:
-                log.exception("close listener failed")
+        call_each(callbacks)
 
     def _enqueue(self, data: Any) -> None:
         with self._lock:
@@ -125,11 +119,7 @@ class MessagePort:
         if self.closed:
             return
         event = MessageEvent(data)
-        for listener in tuple(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("message listener failed")
+        call_each(self._listeners, event)
 
 
 class MessageChannel:

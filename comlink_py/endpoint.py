@@ -7,11 +7,14 @@ back, so the protocol core never learns which transport it runs on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Endpoint", "Listener", "MessageEvent"]
+__all__ = ["Endpoint", "Listener", "MessageEvent", "call_each"]
+
+log = logging.getLogger("comlink_py")
 
 
 @dataclass(slots=True, frozen=True)
@@ -42,3 +45,13 @@ class Endpoint(Protocol):
     def add_listener(self, listener: Listener) -> None: ...
 
     def remove_listener(self, listener: Listener) -> None: ...
+
+
+def call_each(callbacks: Iterable[Callable[..., None]], *args: Any) -> None:
+    """Call every callback with ``args``, as adapters do for listeners. One that raises is logged
+    and the rest still run: an exception reaching a JS event handler would end the worker."""
+    for callback in tuple(callbacks):
+        try:
+            callback(*args)
+        except Exception:
+            log.exception("listener %r failed", callback)

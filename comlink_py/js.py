@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .clone import DataCloneError
 from .codec import to_wire
-from .endpoint import Listener, MessageEvent
+from .endpoint import Listener, MessageEvent, call_each
 from .handlers import Thrown
 
 if TYPE_CHECKING:
@@ -380,11 +380,7 @@ class JsEndpoint:
         except Exception:
             log.exception("could not decode a message from %r", self)
             return
-        for listener in tuple(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                log.exception("message listener failed")
+        call_each(self._listeners, event)
 
     def _on_close(self, *_: Any) -> None:
         self.closed = True
@@ -395,11 +391,7 @@ class JsEndpoint:
             _unlisten(self.port, _CLOSE_EVENTS[_constructor_name(self.port) or ""], closer)
             closer.destroy()
         callbacks, self._close_callbacks = self._close_callbacks, []
-        for callback in callbacks:
-            try:
-                callback()
-            except Exception:
-                log.exception("close listener failed")
+        call_each(callbacks)
 
     def _stop_listening(self) -> None:
         listener, self._js_listener = self._js_listener, None
