@@ -114,11 +114,17 @@ def test_the_classic_escape_to_os_is_refused() -> None:
     run(go())
 
 
+def never_answering() -> c.MessageChannel:
+    """A channel whose port1 serves ``wait()``, which never answers, and ``ok()``, which does."""
+    channel = c.MessageChannel()
+    never = asyncio.get_running_loop().create_future()
+    c.expose({"wait": lambda: never, "ok": lambda: 1}, channel.port1)
+    return channel
+
+
 def test_a_closed_peer_fails_pending_calls_promptly() -> None:
     async def go() -> None:
-        channel = c.MessageChannel()
-        never = asyncio.get_running_loop().create_future()
-        c.expose({"wait": lambda: never}, channel.port1)
+        channel = never_answering()
         remote = c.wrap(channel.port2)
         calls = [remote.wait() for _ in range(3)]
         await asyncio.sleep(0)
@@ -134,9 +140,7 @@ def test_a_closed_peer_fails_pending_calls_promptly() -> None:
 
 def test_timeouts_and_cancellation_leave_no_pending_entry() -> None:
     async def go() -> None:
-        channel = c.MessageChannel()
-        never = asyncio.get_running_loop().create_future()
-        c.expose({"wait": lambda: never, "ok": lambda: 1}, channel.port1)
+        channel = never_answering()
         remote = c.wrap(channel.port2, timeout=0.05)
         with pytest.raises(TimeoutError, match=r"no answer within 0\.05 s"):
             await remote.wait()
@@ -153,9 +157,7 @@ def test_timeouts_and_cancellation_leave_no_pending_entry() -> None:
 
 def test_release_leaves_no_listener_port_or_pending_entry() -> None:
     async def go() -> None:
-        channel = c.MessageChannel()
-        never = asyncio.get_running_loop().create_future()
-        c.expose({"wait": lambda: never}, channel.port1)
+        channel = never_answering()
         remote = c.wrap(channel.port2)
         pending = remote.wait()
         await c.release(remote)
