@@ -1,5 +1,5 @@
 """Pyodide adapter: any JS object that posts messages (a worker's global scope, a MessagePort, a
-Worker, Comlink's ``nodeEndpoint(...)``) seen as an ``Endpoint``.
+Worker, Comlink's ``nodeEndpoint(...)``, a window through ``window_endpoint``) seen as an ``Endpoint``.
 
 A message costs one ``to_py`` in and one ``to_js`` out (or, for a message of atoms only, one call
 that builds and posts it in JS). The converters are proxies made once per interpreter, and each
@@ -35,6 +35,7 @@ __all__ = [
     "run_main",
     "set_default_endpoint",
     "set_host_endpoint",
+    "window_endpoint",
 ]
 
 log = logging.getLogger("comlink_py")
@@ -99,6 +100,23 @@ _POST_FLAT_JS = """(port, ...pairs) => {
   port.postMessage(message);
 }"""
 
+# windowPort(target, context, targetOrigin) -> what a JsEndpoint needs of a window: posting goes to
+# the target window with the origin it must have, and listening happens on the context (the window
+# that receives its answers). A named class, so that the endpoint's repr says what it is.
+_WINDOW_PORT_JS = """(() => {
+  class WindowPort {
+    constructor(target, context, targetOrigin) {
+      this.target = target;
+      this.context = context;
+      this.targetOrigin = targetOrigin;
+    }
+    postMessage(message, transfer) { this.target.postMessage(message, this.targetOrigin, transfer); }
+    addEventListener(type, listener) { this.context.addEventListener(type, listener); }
+    removeEventListener(type, listener) { this.context.removeEventListener(type, listener); }
+  }
+  return (target, context, targetOrigin) => new WindowPort(target, context, targetOrigin);
+})()"""
+
 # What postFlat carries as they are: Pyodide converts these arguments as to_js would.
 _ATOMS = frozenset({type(None), bool, int, float, str})
 
@@ -121,6 +139,7 @@ class _Ffi:
         self.encoder: Any = create_proxy(_encode_default)
         self.listener: Any = run_js(_LISTENER_JS)
         self.post_flat: Any = run_js(_POST_FLAT_JS)
+        self.window_port: Any = run_js(_WINDOW_PORT_JS)
 
     def encode(self, value: Any, eager: Any = None) -> Any:
         # eager_converter=None is not the same as leaving it out: Pyodide then fails on every value.
@@ -399,6 +418,23 @@ class JsEndpoint:
             _unlisten(self.port, "message", listener)
             self._py_listener.destroy()
             self._py_listener = None
+
+
+def window_endpoint(target: Any, context: Any = None, target_origin: str = "*") -> JsEndpoint:
+    """A ``JsEndpoint`` for a window (an iframe's ``contentWindow``, ``window.parent``, an opener),
+    as Comlink's ``windowEndpoint``: a window posts with a target origin and its answers arrive on
+    another object, ``context`` (this scope's global by default). Only the postMessage call and
+    the listening object differ, so the messages are converted exactly as for any ``JsEndpoint``.
+    """
+    if not isinstance(target_origin, str):
+        raise TypeError(f"target_origin must be a str, not {type(target_origin).__name__}")
+    if not hasattr(target, "postMessage"):
+        raise TypeError(f"{target!r} is not a window: it has no postMessage")
+    ffi = _ffi()
+    scope = ffi.js if context is None else context
+    if not (hasattr(scope, "addEventListener") and hasattr(scope, "removeEventListener")):
+        raise TypeError(f"{scope!r} cannot be listened on: it has no addEventListener")
+    return JsEndpoint(ffi.window_port(target, scope, target_origin))
 
 
 def _listen(target: Any, event: str, listener: Any) -> None:
