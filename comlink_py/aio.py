@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
@@ -35,6 +36,7 @@ __all__ = [
 
 T = TypeVar("T")
 log = logging.getLogger("comlink_py")
+_IN_PYODIDE = sys.platform == "emscripten"
 
 
 class ReleasedProxyError(RuntimeError):
@@ -154,16 +156,64 @@ def expose(
 # wrapping
 
 
+class _Resumer:
+    """The loop a call's future is given, so that the task awaiting a call resumes as soon as the
+    answer is decoded: asyncio would schedule the task's wake-up with ``call_soon``, which in
+    Pyodide is one more trip through the JS event loop (``setImmediate``, or a MessageChannel
+    message in a browser) per call. Only a successful answer arms it, and only for the future's
+    first callback when that is a task's wake-up: cancellation, timeouts and every other callback go
+    through the real loop, in their usual order."""
+
+    __slots__ = ("armed", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.armed = False
+
+    def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
+        loop = self.loop
+        armed, self.armed = self.armed, False
+        if armed and isinstance(getattr(callback, "__self__", None), asyncio.Task) and _may_resume_now(loop):
+            if context is None:
+                callback(*args)
+            else:
+                context.run(callback, *args)
+            return None
+        return loop.call_soon(callback, *args, context=context)
+
+    def get_debug(self) -> bool:  # asked by every new future: spelled out, as __getattr__ is slow
+        return self.loop.get_debug()
+
+    def __getattr__(self, name: str) -> Any:  # call_exception_handler, ...
+        return getattr(self.loop, name)
+
+
+def _may_resume_now(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether a task of ``loop`` may run its next step right here: on the loop's thread, with no
+    task running (answers are delivered by loop callbacks or JS events, never inside a task)."""
+    running = asyncio._get_running_loop()
+    if running is None and _IN_PYODIDE:
+        # Pyodide may run a JS event's handler on a thread state of its own (stack switching); its
+        # WebLoop claims it before each of its callbacks in the same way.
+        asyncio._set_running_loop(loop)
+        running = loop
+    return running is loop and asyncio.current_task(loop) is None
+
+
 class _Call(asyncio.Future[Any]):
     """The future of one pending call. Cancelling it (directly, or through a cancelled task or
     ``wait_for``) forgets the call at once, so no done-callback has to run for every call: in
     Pyodide each callback is a trip through the JS event loop."""
 
-    def __init__(self, link: _Link, loop: asyncio.AbstractEventLoop) -> None:
-        super().__init__(loop=loop)
+    def __init__(self, link: _Link, resumer: _Resumer) -> None:
+        super().__init__(loop=resumer)  # type: ignore[arg-type]
         self.link = link
+        self.resumer = resumer
         self.msg_id = ""
         self.timer: asyncio.TimerHandle | None = None
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return self.resumer.loop  # what asyncio compares with the awaiting task's loop
 
     def cancel(self, msg: Any | None = None) -> bool:
         if not super().cancel(msg):
@@ -193,6 +243,7 @@ class _Link:
         self.closed = False
         self.started = False
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.resumer: _Resumer | None = None
         endpoint.add_listener(self._on_message)
         add_close_listener = getattr(endpoint, "add_close_listener", None)
         if add_close_listener is not None:
@@ -204,7 +255,17 @@ class _Link:
             return
         call, outcome = settled
         _stop_timer(call)
-        _settle(call, outcome)
+        if outcome.error is None and not call.done():
+            # Not for errors: asyncio marks an exception unretrieved after the callbacks are
+            # scheduled, so a task that took it at once would leave a spurious warning behind.
+            resumer = call.resumer
+            resumer.armed = True
+            try:
+                call.set_result(outcome.value)
+            finally:
+                resumer.armed = False
+        else:
+            _settle(call, outcome)
         if self.refs == 0 and not self.caller.pending:
             self._release_unused()
 
@@ -229,9 +290,11 @@ class _Link:
     ) -> asyncio.Future[Any]:
         if self.released:
             raise ReleasedProxyError("Proxy has been released and is not useable")
-        if self.loop is None:
-            self.loop = _loop()
-        call = _Call(self, self.loop)
+        resumer = self.resumer
+        if resumer is None:
+            resumer = self.resumer = _Resumer(_loop())
+            self.loop = resumer.loop
+        call = _Call(self, resumer)
         if self.closed:
             call.set_exception(ConnectionClosedError("the endpoint is closed"))
             return call
@@ -246,7 +309,7 @@ class _Link:
             self.caller.forget(call.msg_id)
             raise
         if self.timeout is not None and kind != wire.RELEASE:
-            call.timer = self.loop.call_later(self.timeout, self._expire, call)
+            call.timer = resumer.loop.call_later(self.timeout, self._expire, call)
         return call
 
     def _expire(self, call: _Call) -> None:

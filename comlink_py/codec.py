@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .handlers import Transferred, transfer_handlers
+from .handlers import BUILT_IN_HANDLERS, Transferred, transfer_handlers
 from .wire import HANDLER, RAW, ProtocolError, WireValue
 
 if TYPE_CHECKING:
     from .endpoint import Endpoint
 
-__all__ = ["from_wire", "to_wire", "to_wire_list"]
+__all__ = ["WIRE_ATOMS", "from_wire", "is_plain_atom", "to_wire", "to_wire_list"]
+
+#: Values that every transport carries as they are, and that the built-in handlers never take.
+WIRE_ATOMS = frozenset({type(None), bool, int, float, str})
+
+
+def is_plain_atom(value: Any) -> bool:
+    """Whether ``value`` travels as a RAW value with no handler asked: an atom, while only the
+    built-in handlers (none of which takes an atom) are registered."""
+    return type(value) in WIRE_ATOMS and transfer_handlers == BUILT_IN_HANDLERS
 
 
 def to_wire(value: Any, endpoint: Endpoint) -> tuple[WireValue, list[Any]]:
@@ -19,6 +28,8 @@ def to_wire(value: Any, endpoint: Endpoint) -> tuple[WireValue, list[Any]]:
     As in Comlink, handlers see only the top-level value: a proxy() nested inside a list is not
     special (it fails to clone instead of silently becoming a reference).
     """
+    if is_plain_atom(value):
+        return {"type": RAW, "value": value}, []
     transferables: list[Any] = []
     if type(value) is Transferred:
         transferables = value.transferables

@@ -7,6 +7,7 @@ without any transport.
 
 from __future__ import annotations
 
+import abc
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -14,8 +15,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import wire
-from .codec import from_wire, to_wire
-from .handlers import Kwargs, ProxyMarked, Thrown, Transferred, finalizer
+from .codec import from_wire, is_plain_atom, to_wire
+from .handlers import (
+    Kwargs,
+    ProxyMarked,
+    Thrown,
+    Transferred,
+    finalizer,
+)
 from .wire import ProtocolError
 
 if TYPE_CHECKING:
@@ -50,6 +57,26 @@ class Dispatch:
 
 # Path segments index these by number (and "length" is their length), as in JS.
 _SEQUENCES = (list, tuple, str, bytes)
+
+_MAPPING, _SEQUENCE, _OTHER = "mapping", "sequence", "other"
+_shapes: dict[type, str] = {}
+_shapes_token = abc.get_cache_token()
+
+
+def _shape(cls: type) -> str:
+    """How a path step reads an instance of ``cls``. Remembered per class, since the abstract-class
+    check costs more than the rest of a step; forgotten whenever any ABC gains a registration."""
+    global _shapes_token
+    token = abc.get_cache_token()
+    if token != _shapes_token:
+        _shapes.clear()
+        _shapes_token = token
+    shape = _shapes.get(cls)
+    if shape is None:
+        shape = _MAPPING if issubclass(cls, Mapping) else _SEQUENCE if issubclass(cls, _SEQUENCES) else _OTHER
+        _shapes[cls] = shape
+    return shape
+
 
 # Responses on a shared endpoint must never be answered: that would make two peers that both expose
 # and wrap over one endpoint bounce errors at each other forever.
@@ -136,10 +163,11 @@ class Exposer:
             )
 
     def _step(self, obj: Any, segment: str) -> Any:
-        if isinstance(obj, Mapping):
+        shape = _shape(type(obj))
+        if shape is _MAPPING:
             if segment in obj:
                 return obj[segment]
-        elif isinstance(obj, _SEQUENCES):
+        elif shape is _SEQUENCE:
             if segment.isdecimal():
                 return obj[int(segment)]
             if segment == "length":
@@ -161,6 +189,8 @@ class Exposer:
 
     def reply(self, dispatch: Dispatch, result: Any) -> tuple[dict[str, Any], list[Any]]:
         """The response message for a result; a ``Thrown`` result travels through ``throw``."""
+        if is_plain_atom(result):
+            return {"type": wire.RAW, "value": result, "id": dispatch.id}, []  # most answers
         try:
             wire_value, transferables = to_wire(result, self.endpoint)
         except Exception as error:

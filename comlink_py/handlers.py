@@ -219,3 +219,7 @@ transfer_handlers: dict[str, TransferHandler] = {
     "throw": _ThrowHandler(),
     "kwargs": _KwargsHandler(),
 }
+
+#: The registry as it starts. While ``transfer_handlers`` still equals it, encoders may skip asking
+#: the handlers about plain atoms, which none of these takes; a registered handler turns that off.
+BUILT_IN_HANDLERS: dict[str, TransferHandler] = dict(transfer_handlers)

@@ -1,8 +1,9 @@
 """Pyodide adapter: any JS object that posts messages (a worker's global scope, a MessagePort, a
 Worker, Comlink's ``nodeEndpoint(...)``, a window through ``window_endpoint``) seen as an ``Endpoint``.
 
-A message costs one ``to_py`` in and one ``to_js`` out (or, for a message of atoms only, one call
-that builds and posts it in JS). The converters are proxies made once per interpreter, and each
+A message costs one ``to_py`` in and one ``to_js`` out, or less: plain data converts without the
+decoder, and the commonest messages (answers of atoms, requests whose arguments are atoms) are
+built and posted in JS by one call, giving exactly the object ``to_js`` would. The converters are proxies made once per interpreter, and each
 ``JsEndpoint`` makes one PyProxy for its JS listener and destroys it when the last Python listener
 goes, so calls create no PyProxies and released proxies leave none behind. ArrayBuffers are not
 copied into Python's memory on the way in: they arrive as ``JsArrayBuffer``. The module imports in
@@ -14,13 +15,12 @@ from __future__ import annotations
 import ast
 import datetime as _dt
 import functools
-import itertools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .clone import DataCloneError
-from .codec import to_wire
+from .codec import WIRE_ATOMS, to_wire
 from .endpoint import Listener, MessageEvent, call_each
 from .handlers import Thrown
 
@@ -50,53 +50,82 @@ _KEPT = "ComlinkPyKeptBuffer"
 # makeListener(deliver, domStyle) -> the JS message listener of a JsEndpoint. It hands Python the
 # data and origin in one call, and while Python converts the data it swaps every ArrayBuffer in it
 # for a marker: to_py would copy a buffer into Python's memory, a marker goes to the decoder. The
-# data is restored before the listener returns, so other JS listeners never see a marker.
+# data is restored before the listener returns, so other JS listeners never see a marker. The third
+# argument says what the data needs: 0 nothing (a primitive), 1 a plain to_py (only plain objects
+# and arrays of primitives), 2 to_py with the decoder (anything else). Most messages are plain, and
+# to_py with a default_converter costs more even when the converter is never called.
 _LISTENER_JS = f"""(() => {{
   class {_KEPT} {{ constructor(buffer) {{ this.buffer = buffer; }} }}
   const put = (container, key, value) =>
     container instanceof Map ? container.set(key, value) : (container[key] = value);
-  const visit = (container, key, value, seen, undo) => {{
+  // walk.plain ends false when anything but plain objects, arrays and primitives was met.
+  const visit = (container, key, value, walk) => {{
     if (typeof value !== "object" || value === null) return;
     if (value instanceof ArrayBuffer) {{
-      undo.push(container, key, value);
+      walk.plain = false;
+      walk.undo.push(container, key, value);
       put(container, key, new {_KEPT}(value));
-    }} else mark(value, seen, undo);
+    }} else mark(value, walk);
   }};
-  const mark = (value, seen, undo) => {{
-    if (seen.has(value)) return;
-    seen.add(value);
+  const mark = (value, walk) => {{
+    if (walk.seen.has(value)) return;
+    walk.seen.add(value);
     if (Array.isArray(value)) {{
-      for (let i = 0; i < value.length; i++) visit(value, i, value[i], seen, undo);
+      for (let i = 0; i < value.length; i++) visit(value, i, value[i], walk);
     }} else if (value instanceof Map) {{
-      for (const [key, item] of value) visit(value, key, item, seen, undo);
+      walk.plain = false;
+      for (const [key, item] of value) visit(value, key, item, walk);
     }} else {{
       const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return;
-      for (const key of Object.keys(value)) visit(value, key, value[key], seen, undo);
+      if (proto !== Object.prototype && proto !== null) {{
+        walk.plain = false;
+        return;
+      }}
+      for (const key of Object.keys(value)) visit(value, key, value[key], walk);
     }}
   }};
   return (deliver, domStyle) => (arg) => {{
     const data = domStyle ? arg.data : arg;
-    const undo = [];
-    try {{
-      if (typeof data === "object" && data !== null) mark(data, new Set(), undo);
-    }} catch {{
-      // Too deep to walk (a RangeError): what was swapped stays swapped; to_py says what is wrong.
+    const walk = {{ seen: new Set(), undo: [], plain: true }};
+    if (typeof data === "object" && data !== null) {{
+      try {{
+        mark(data, walk);
+      }} catch {{
+        // Too deep to walk (a RangeError): what was swapped stays swapped; to_py says what is wrong.
+        walk.plain = false;
+      }}
     }}
+    const undo = walk.undo;
+    const kind = typeof data !== "object" || data === null ? 0 : walk.plain ? 1 : 2;
     try {{
-      deliver(data, domStyle ? arg.origin : undefined);
+      deliver(data, domStyle ? arg.origin : undefined, kind);
     }} finally {{
       for (let i = 0; i < undo.length; i += 3) put(undo[i], undo[i + 1], undo[i + 2]);
     }}
   }};
 }})()"""
 
-# postFlat(port, key, value, key, value, ...) posts {key: value, ...}. For a message whose values
-# are all atoms (a response to most calls) this is one FFI call that Pyodide converts on the way,
-# about half the cost of to_js and then postMessage.
-_POST_FLAT_JS = """(port, ...pairs) => {
+# postFlat(port, key..., value...) posts {key: value, ...}. For a message whose values are all atoms
+# (a response to most calls) this is one FFI call that Pyodide converts on the way, about a third of
+# the cost of to_js and then postMessage.
+_POST_FLAT_JS = """(port, ...keysThenValues) => {
+  const half = keysThenValues.length / 2;
   const message = {};
-  for (let i = 0; i < pairs.length; i += 2) message[pairs[i]] = pairs[i + 1];
+  for (let i = 0; i < half; i++) message[keysThenValues[i]] = keysThenValues[half + i];
+  port.postMessage(message);
+}"""
+
+# postCall(port, id, type, pathLength, argumentCount, ...pathThenValues) posts a Comlink request
+# {id, type, path, argumentList} whose arguments are RAW wire values of atoms, the shape of most
+# calls; a length of -1 leaves that key out. One FFI call, where to_js takes about four times as long.
+_POST_CALL_JS = """(port, id, type, pathLength, argumentCount, ...rest) => {
+  const message = { id, type };
+  if (pathLength >= 0) message.path = rest.slice(0, pathLength);
+  if (argumentCount >= 0) {
+    const argumentList = new Array(argumentCount);
+    for (let i = 0; i < argumentCount; i++) argumentList[i] = { type: "RAW", value: rest[pathLength + i] };
+    message.argumentList = argumentList;
+  }
   port.postMessage(message);
 }"""
 
@@ -117,8 +146,8 @@ _WINDOW_PORT_JS = """(() => {
   return (target, context, targetOrigin) => new WindowPort(target, context, targetOrigin);
 })()"""
 
-# What postFlat carries as they are: Pyodide converts these arguments as to_js would.
-_ATOMS = frozenset({type(None), bool, int, float, str})
+# postFlat and postCall carry WIRE_ATOMS as arguments: Pyodide converts those as to_js would.
+_STRINGS = frozenset({str})
 
 
 class _Ffi:
@@ -139,6 +168,7 @@ class _Ffi:
         self.encoder: Any = create_proxy(_encode_default)
         self.listener: Any = run_js(_LISTENER_JS)
         self.post_flat: Any = run_js(_POST_FLAT_JS)
+        self.post_call: Any = run_js(_POST_CALL_JS)
         self.window_port: Any = run_js(_WINDOW_PORT_JS)
 
     def encode(self, value: Any, eager: Any = None) -> Any:
@@ -198,6 +228,37 @@ def _encode_default(value: Any, convert: Any, cache: Any) -> Any:
     raise DataCloneError(
         f"{type(value).__qualname__} could not be cloned; pass it with proxy() to send a reference"
     )
+
+
+# The key orders of a request, as wire.request builds them, that postCall rebuilds.
+_CALL_KEYS = frozenset({("id", "type"), ("id", "type", "path"), ("id", "type", "path", "argumentList")})
+_RAW_KEYS = ("type", "value")
+
+
+def _flat_call(message: dict[str, Any]) -> list[Any] | None:
+    """postCall's arguments after the port for a request of atoms only (ids and types are
+    strings, every argument a RAW wire value of an atom); ``None`` for any other message."""
+    if tuple(message) not in _CALL_KEYS:
+        return None
+    path = message.get("path", ())
+    args = message.get("argumentList")
+    if (type(path) is not list and path != ()) or not _STRINGS.issuperset(map(type, path)):
+        return None
+    flat = [message["id"], message["type"], -1 if path == () else len(path), -1, *path]
+    if args is not None:
+        if type(args) is not list:
+            return None
+        for arg in args:
+            if type(arg) is not dict or tuple(arg) != _RAW_KEYS or arg["type"] != "RAW":
+                return None
+            value = arg["value"]
+            if type(value) not in WIRE_ATOMS:
+                return None
+            flat.append(value)
+        flat[3] = len(args)
+    if type(flat[0]) is not str or type(flat[1]) is not str:
+        return None
+    return flat
 
 
 def _transfer_list(ffi: _Ffi, transfer: Sequence[Any]) -> tuple[Any, dict[int, Any]]:
@@ -321,10 +382,15 @@ class JsEndpoint:
         if post is None:
             post = self._post = self.port.postMessage
         if not transfer:
-            if type(message) is dict and all(type(v) in _ATOMS for v in message.values()):
-                ffi.post_flat(self.port, *itertools.chain.from_iterable(message.items()))
-            else:
-                post(ffi.encode(message))
+            if type(message) is dict:
+                if WIRE_ATOMS.issuperset(map(type, message.values())):
+                    ffi.post_flat(self.port, *message, *message.values())
+                    return
+                call = _flat_call(message)
+                if call is not None:
+                    ffi.post_call(self.port, *call)
+                    return
+            post(ffi.encode(message))
             return
         js_transfer, buffers = _transfer_list(ffi, transfer)
         eager = None
@@ -387,15 +453,16 @@ class JsEndpoint:
 
     # -- JS callbacks --------------------------------------------------------------------------
 
-    def _deliver(self, data: Any, origin: Any) -> None:
+    def _deliver(self, data: Any, origin: Any, kind: int) -> None:
         # Exceptions must not reach JS: an error thrown in a Node 'message' handler kills the worker.
         try:
-            # Only JS objects have to_py; Pyodide already made JS primitives Python values.
-            # (isinstance(data, JsProxy) is slower: JsProxy's metaclass checks subclasses.)
-            to_py = getattr(data, "to_py", None)
-            if to_py is not None:
-                data = to_py(default_converter=_ffi().decoder)
-            event = MessageEvent(data, origin if isinstance(origin, str) else None)
+            # kind (see _LISTENER_JS): 0 a primitive, which Pyodide already made a Python value;
+            # 1 plain objects and arrays only; 2 anything else, for the decoder.
+            if kind == 1:
+                data = data.to_py()
+            elif kind == 2:
+                data = data.to_py(default_converter=_ffi().decoder)
+            event = MessageEvent(data, origin if type(origin) is str else None)
         except Exception:
             log.exception("could not decode a message from %r", self)
             return

@@ -58,6 +58,9 @@ class Request(TypedDict, total=False):
     argumentList: list[WireValue]
 
 
+_STRINGS: Final = frozenset({str})
+
+
 class ProtocolError(ValueError):
     """A message that is not a valid Comlink request or wire value."""
 
@@ -128,7 +131,7 @@ def parse_request(data: Mapping[str, Any]) -> Request:
     path = data.get("path", [])
     if path is None:
         path = []
-    if not isinstance(path, list) or not all(type(p) is str for p in path):
+    if not isinstance(path, list) or not _STRINGS.issuperset(map(type, path)):
         raise ProtocolError("'path' must be a list of strings")
     msg: Request = {"id": data.get("id"), "type": kind, "path": path}  # type: ignore[typeddict-item]
     if kind == SET:

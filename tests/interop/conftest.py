@@ -18,7 +18,15 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ("single_worker", "two_workers", "startup", "main_thread", "robustness", "custom_handlers")
+SCRIPTS = (
+    "single_worker",
+    "two_workers",
+    "startup",
+    "main_thread",
+    "robustness",
+    "custom_handlers",
+    "encoding",
+)
 TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
 
 
@@ -102,3 +110,4 @@ startup = _script("startup", "startup", "Row 5: workers whose start-up fails.")
 main_thread = _script("main_thread", "main_thread", "Python on Node's main thread over Worker objects.")
 robustness = _script("robustness", "robustness", "Garbage from JS, a worker dying mid-call, a closed port.")
 custom_handlers = _script("custom_handlers", "custom_handlers", "One transfer handler name in JS and Python.")
+encoding = _script("encoding", "encoding", "JsEndpoint's shortcuts against Pyodide's general conversions.")

@@ -1,0 +1,107 @@
+// JsEndpoint's shortcuts against Pyodide's general conversions, on Node's main thread: a message
+// posted through postFlat or postCall must reach JS exactly as to_js makes it (key order, undefined,
+// BigInt and NaN included), and a message from JS must decode exactly as before whichever of its
+// three ways (primitive, plain to_py, to_py with the decoder) the listener picks.
+import { loadPython } from "../../../js_shim/node.mjs";
+import { check, describe } from "./harness.mjs";
+
+const pyodide = await loadPython();
+const posted = [];
+let listener = null;
+globalThis.capture = {
+  postMessage: (message) => posted.push(message),
+  addEventListener: (type, fn) => (listener = fn),
+  removeEventListener: () => {},
+};
+
+/** describe(), with the keys of every plain object in their order. */
+const shape = (value) =>
+  value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype
+    ? ["Object", Object.entries(value).map(([key, item]) => [key, shape(item)])]
+    : Array.isArray(value)
+      ? ["Array", value.map(shape)]
+      : describe(value);
+
+await check("posted", async () => {
+  const shortcuts = pyodide.runPython(`
+import json
+import js
+from comlink_py.js import JsEndpoint, _ffi
+
+ffi = _ffi()
+used = []
+for name in ("post_flat", "post_call"):
+    original = getattr(ffi, name)
+    setattr(ffi, name, lambda *args, _original=original, _name=name: (used.append(_name), _original(*args)))
+endpoint = JsEndpoint(js.capture)
+messages = [
+    {"type": "RAW", "value": None, "id": "a-1"},
+    {"type": "RAW", "value": 2**60, "id": "a-2"},
+    {"type": "RAW", "value": float("nan"), "id": "a-3"},
+    {"type": "RAW", "value": -0.0, "id": "a-4"},
+    {"id": "b-1", "type": "APPLY", "path": ["f", "g"], "argumentList": [
+        {"type": "RAW", "value": 1}, {"type": "RAW", "value": "x"}, {"type": "RAW", "value": None},
+        {"type": "RAW", "value": True}, {"type": "RAW", "value": 2**70}]},
+    {"id": "b-2", "type": "GET", "path": []},
+    {"id": "b-3", "type": "RELEASE"},
+    {"id": "b-4", "type": "APPLY", "path": ["f"], "argumentList": []},
+    {"id": "c-1", "type": "APPLY", "path": ["f"], "argumentList": [{"type": "RAW", "value": [1, 2]}]},
+    {"id": "c-2", "type": "APPLY", "path": ["f"], "argumentList": [{"value": 1, "type": "RAW"}]},
+    {"type": "APPLY", "id": "c-3", "path": ["f"]},
+    {"id": "c-4", "type": "SET", "path": ["x"], "value": {"type": "RAW", "value": 1}},
+    {"id": "c-5", "type": "APPLY", "path": ["f"], "argumentList": [{"type": "HANDLER", "name": "n", "value": 1}]},
+    {"id": "c-6", "type": "APPLY", "path": [1], "argumentList": []},
+    {"id": 7, "type": "GET", "path": ["f"]},
+]
+shortcuts = []
+for message in messages:
+    used.clear()
+    endpoint.post_message(message)
+    shortcuts.append(used[0] if used else None)
+    js.capture.postMessage(ffi.encode(message))  # the general conversion, to compare with
+json.dumps(shortcuts)
+`);
+  const pairs = [];
+  for (let i = 0; i < posted.length; i += 2) pairs.push([shape(posted[i]), shape(posted[i + 1])]);
+  return { shortcuts: JSON.parse(shortcuts), pairs };
+});
+
+await check("received", async () => {
+  const seen = pyodide.runPython(`
+import datetime
+from comlink_py.js import JsArrayBuffer
+
+seen = []
+def kind(value):
+    if isinstance(value, dict):
+        return ["dict", [[key, kind(item)] for key, item in value.items()]]
+    if isinstance(value, list):
+        return ["list", [kind(item) for item in value]]
+    if isinstance(value, JsArrayBuffer):
+        return ["JsArrayBuffer", list(bytes(value))]
+    if isinstance(value, datetime.datetime):
+        return ["datetime", value.isoformat()]
+    return [type(value).__name__, value]
+endpoint.add_listener(lambda event: seen.append([kind(event.data), event.origin]))
+seen
+`);
+  const buffer = new Uint8Array([1, 2, 3]).buffer;
+  const messages = [
+    5,
+    "text",
+    null,
+    { a: 1, b: [1, { c: "x", d: null }], e: true },
+    { id: "r", type: "APPLY", path: ["f"], argumentList: [{ type: "RAW", value: 2.5 }] },
+    { buf: buffer, list: [buffer] },
+    { when: new Date(0) },
+    { map: new Map([["k", 1]]) },
+  ];
+  for (const data of messages) listener({ data, origin: "https://o.example" });
+  // The general conversion of the messages without buffers, as every message was decoded before.
+  const general = pyodide.runPython(`
+from comlink_py.js import _ffi
+lambda data: kind(data.to_py(default_converter=_ffi().decoder))`);
+  const expected = [3, 4, 6, 7].map((i) => general(messages[i]).toJs({ create_pyproxies: false }));
+  const buffers = [buffer.byteLength, [...new Uint8Array(buffer)]]; // restored after delivery
+  return { seen: seen.toJs({ create_pyproxies: false }), buffers, expected };
+});

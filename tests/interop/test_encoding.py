@@ -1,0 +1,53 @@
+"""JsEndpoint converts most messages by shortcuts (one FFI call that builds the JS object, and
+``to_py`` without a converter for plain data); these checks hold them to Pyodide's general
+conversions, in real Pyodide, message by message (tests/interop/js/encoding.mjs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .conftest import NodeRun
+
+FLAT, CALL, GENERAL = "post_flat", "post_call", None
+# The path each posted message takes: atoms-only answers and requests of atoms use a shortcut;
+# anything else (nested values, other key orders, handlers, SET, non-string ids or paths) does not.
+SHORTCUTS = [FLAT, FLAT, FLAT, FLAT, CALL, CALL, FLAT, CALL] + [GENERAL] * 7  # RELEASE is flat
+ORIGIN = "https://o.example"
+
+
+def test_every_posted_message_arrives_as_to_js_makes_it(encoding: NodeRun) -> None:
+    posted = encoding["posted"]
+    assert posted["shortcuts"] == SHORTCUTS
+    assert len(posted["pairs"]) == len(SHORTCUTS)
+    for index, (shortcut, general) in enumerate(posted["pairs"]):
+        assert shortcut == general, index
+    # Spot checks of what both paths gave: undefined stays undefined, big ints are BigInts.
+    assert posted["pairs"][0][0] == [
+        "Object",
+        [["type", ["string", "RAW"]], ["value", "undefined"], ["id", ["string", "a-1"]]],
+    ]
+    assert posted["pairs"][1][0][1][1] == ["value", ["bigint", str(2**60)]]
+
+
+def kind(name: str, value: Any = None) -> list[Any]:
+    return [name, value]
+
+
+def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
+    received = encoding["received"]
+    seen = received["seen"]
+    assert [origin for _, origin in seen] == [ORIGIN] * 8
+    data = [value for value, _ in seen]
+    assert data[0] == kind("int", 5)
+    assert data[1] == kind("str", "text")
+    assert data[3][0] == "dict" and [key for key, _ in data[3][1]] == ["a", "b", "e"]
+    assert data[5] == [
+        "dict",
+        [["buf", kind("JsArrayBuffer", [1, 2, 3])], ["list", ["list", [kind("JsArrayBuffer", [1, 2, 3])]]]],
+    ]
+    assert data[6] == ["dict", [["when", kind("datetime", "1970-01-01T00:00:00+00:00")]]]
+    assert data[7] == ["dict", [["map", ["dict", [["k", kind("int", 1)]]]]]]
+    # Plain messages (a shortcut) and the rest decode exactly as the general conversion does.
+    assert [data[3], data[4], data[6], data[7]] == received["expected"]
+    # The buffers were swapped for markers only while Python converted: JS has them back.
+    assert received["buffers"] == [3, [1, 2, 3]]
