@@ -172,13 +172,14 @@ class _Resumer:
 
     def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
         loop = self.loop
-        armed, self.armed = self.armed, False
-        if armed and isinstance(getattr(callback, "__self__", None), asyncio.Task) and _may_resume_now(loop):
-            if context is None:
-                callback(*args)
-            else:
-                context.run(callback, *args)
-            return None
+        if self.armed:
+            self.armed = False
+            if isinstance(getattr(callback, "__self__", None), asyncio.Task) and _may_resume_now(loop):
+                if context is None:
+                    callback(*args)
+                else:
+                    context.run(callback, *args)
+                return None
         return loop.call_soon(callback, *args, context=context)
 
     def get_debug(self) -> bool:  # asked by every new future: spelled out, as __getattr__ is slow
@@ -254,7 +255,8 @@ class _Link:
         if settled is None:
             return
         call, outcome = settled
-        _stop_timer(call)
+        if call.timer is not None:
+            _stop_timer(call)
         if outcome.error is None and not call.done():
             # Not for errors: asyncio marks an exception unretrieved after the callbacks are
             # scheduled, so a task that took it at once would leave a spurious warning behind.

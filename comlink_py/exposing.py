@@ -135,12 +135,17 @@ class Exposer:
             return True
         if kind == wire.APPLY or kind == wire.CONSTRUCT:
             target = self.resolve(path)
-            args = [from_wire(a, self.endpoint) for a in request["argumentList"]]
-            kwargs = args.pop() if args and type(args[-1]) is Kwargs else {}
+            endpoint = self.endpoint
+            # RAW arguments are read in place: a call to from_wire each costs more than the rest.
+            args: list[Any] = [
+                a.get("value") if a["type"] == wire.RAW else from_wire(a, endpoint)
+                for a in request["argumentList"]
+            ]
             if not callable(target):
                 name = ".".join(path) or "the exposed object"
                 raise TypeError(f"{name} is not callable")
-            result = target(*args, **kwargs)
+            keywords = args and type(args[-1]) is Kwargs
+            result = target(*args[:-1], **args[-1]) if keywords else target(*args)
             return ProxyMarked(result) if kind == wire.CONSTRUCT else result
         if kind == wire.ENDPOINT:
             near, far = self.endpoint.new_channel()  # type: ignore[attr-defined]

@@ -1,13 +1,13 @@
 """Pyodide adapter: any JS object that posts messages (a worker's global scope, a MessagePort, a
 Worker, Comlink's ``nodeEndpoint(...)``, a window through ``window_endpoint``) seen as an ``Endpoint``.
 
-A message costs one ``to_py`` in and one ``to_js`` out, or less: plain data converts without the
-decoder, and the commonest messages (answers of atoms, requests whose arguments are atoms) are
-built and posted in JS by one call, giving exactly the object ``to_js`` would. The converters are proxies made once per interpreter, and each
-``JsEndpoint`` makes one PyProxy for its JS listener and destroys it when the last Python listener
-goes, so calls create no PyProxies and released proxies leave none behind. ArrayBuffers are not
-copied into Python's memory on the way in: they arrive as ``JsArrayBuffer``. The module imports in
-CPython too: Pyodide is only touched on first use.
+A message costs one ``to_py`` in and one ``to_js`` out, or less: the commonest messages (answers of
+atoms, requests whose arguments are atoms) cross as the arguments of one call and are built in JS or
+Python from them, to exactly what ``to_js`` or ``to_py`` would make. The converters are proxies made
+once per interpreter, and each ``JsEndpoint`` makes one PyProxy for its JS listener and destroys it
+when the last Python listener goes, so calls create no PyProxies and released proxies leave none
+behind. ArrayBuffers are not copied into Python's memory on the way in: they arrive as
+``JsArrayBuffer``. The module imports in CPython too: Pyodide is only touched on first use.
 """
 
 from __future__ import annotations
@@ -48,12 +48,14 @@ _CLOSE_EVENTS = {"MessagePort": "close", "Worker": "exit"}
 _KEPT = "ComlinkPyKeptBuffer"
 
 # makeListener(deliver, domStyle) -> the JS message listener of a JsEndpoint. It hands Python the
-# data and origin in one call, and while Python converts the data it swaps every ArrayBuffer in it
-# for a marker: to_py would copy a buffer into Python's memory, a marker goes to the decoder. The
-# data is restored before the listener returns, so other JS listeners never see a marker. The third
-# argument says what the data needs: 0 nothing (a primitive), 1 a plain to_py (only plain objects
-# and arrays of primitives), 2 to_py with the decoder (anything else). Most messages are plain, and
-# to_py with a default_converter costs more even when the converter is never called.
+# origin, a kind and the data in one call, the cheapest way the data allows: 0 a primitive, 3 a
+# plain object of primitives (most answers: its keys then values) and 4 a request of primitives
+# (as postCall's arguments) go as arguments, which Pyodide converts on the way; 1 plain objects
+# and arrays need a plain to_py; 2 anything else needs to_py with the decoder, which costs more
+# even when it is never called. For kinds 1 and 2 it swaps every ArrayBuffer in the data for a
+# marker while Python converts it: to_py would copy a buffer into Python's memory, a marker goes
+# to the decoder. The data is restored before the listener returns, so other JS listeners never
+# see a marker.
 _LISTENER_JS = f"""(() => {{
   class {_KEPT} {{ constructor(buffer) {{ this.buffer = buffer; }} }}
   const put = (container, key, value) =>
@@ -84,36 +86,97 @@ _LISTENER_JS = f"""(() => {{
       for (const key of Object.keys(value)) visit(value, key, value[key], walk);
     }}
   }};
+  // The entries of a plain object whose values are all primitives (most answers), as keys then
+  // values; null for anything else.
+  const flatEntries = (data) => {{
+    const proto = Object.getPrototypeOf(data);
+    if (proto !== Object.prototype && proto !== null) return null;
+    const keys = Object.keys(data);
+    const n = keys.length;
+    const entries = new Array(2 * n);
+    for (let i = 0; i < n; i++) {{
+      const value = data[keys[i]];
+      if (typeof value === "object" && value !== null) return null;
+      entries[i] = keys[i];
+      entries[n + i] = value;
+    }}
+    return entries;
+  }};
+  // A Comlink request whose arguments are RAW wire values of primitives (most calls), as the
+  // arguments postCall takes; null for anything else, key order included.
+  const CALL_KEYS = ["id", "type", "path", "argumentList"];
+  const isPlain = (value) =>
+    typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+  const callParts = (data) => {{
+    const keys = Object.keys(data);
+    if (keys.length < 2 || keys.length > 4 || keys.some((key, i) => key !== CALL_KEYS[i])) return null;
+    const {{ id, type, path, argumentList }} = data;
+    if (typeof id !== "string" || typeof type !== "string") return null;
+    const parts = [id, type, -1, -1];
+    if (keys.length > 2) {{
+      if (!Array.isArray(path)) return null;
+      for (let i = 0; i < path.length; i++) {{
+        if (typeof path[i] !== "string") return null;
+        parts.push(path[i]);
+      }}
+      parts[2] = path.length;
+    }}
+    if (keys.length > 3) {{
+      if (!Array.isArray(argumentList)) return null;
+      for (let i = 0; i < argumentList.length; i++) {{
+        const wire = argumentList[i];
+        if (!isPlain(wire)) return null;
+        const wireKeys = Object.keys(wire);
+        if (wireKeys.length !== 2 || wireKeys[0] !== "type" || wireKeys[1] !== "value") return null;
+        if (wire.type !== "RAW") return null;
+        if (typeof wire.value === "object" && wire.value !== null) return null;
+        parts.push(wire.value);
+      }}
+      parts[3] = argumentList.length;
+    }}
+    return parts;
+  }};
   return (deliver, domStyle) => (arg) => {{
     const data = domStyle ? arg.data : arg;
+    const origin = domStyle ? arg.origin : undefined;
+    if (typeof data !== "object" || data === null) return deliver(origin, 0, data);
+    const entries = flatEntries(data);
+    if (entries !== null) return deliver(origin, 3, ...entries);
+    const call = isPlain(data) ? callParts(data) : null;
+    if (call !== null) return deliver(origin, 4, ...call);
     const walk = {{ seen: new Set(), undo: [], plain: true }};
-    if (typeof data === "object" && data !== null) {{
-      try {{
-        mark(data, walk);
-      }} catch {{
-        // Too deep to walk (a RangeError): what was swapped stays swapped; to_py says what is wrong.
-        walk.plain = false;
-      }}
+    try {{
+      mark(data, walk);
+    }} catch {{
+      // Too deep to walk (a RangeError): what was swapped stays swapped; to_py says what is wrong.
+      walk.plain = false;
     }}
     const undo = walk.undo;
-    const kind = typeof data !== "object" || data === null ? 0 : walk.plain ? 1 : 2;
     try {{
-      deliver(data, domStyle ? arg.origin : undefined, kind);
+      deliver(origin, walk.plain ? 1 : 2, data);
     }} finally {{
       for (let i = 0; i < undo.length; i += 3) put(undo[i], undo[i + 1], undo[i + 2]);
     }}
   }};
 }})()"""
 
-# postFlat(port, key..., value...) posts {key: value, ...}. For a message whose values are all atoms
-# (a response to most calls) this is one FFI call that Pyodide converts on the way, about a third of
-# the cost of to_js and then postMessage.
-_POST_FLAT_JS = """(port, ...keysThenValues) => {
-  const half = keysThenValues.length / 2;
-  const message = {};
-  for (let i = 0; i < half; i++) message[keysThenValues[i]] = keysThenValues[half + i];
-  port.postMessage(message);
-}"""
+# postFlat(port, shape, value...) posts {key: value, ...} with the keys of a shape that addShape(key...)
+# registered. For a message whose values are all atoms (a response to most calls) this is one FFI
+# call that Pyodide converts on the way, and the keys, the same for every answer, are not converted
+# again each time.
+_POST_FLAT_JS = """(() => {
+  const shapes = [];
+  const addShape = (...keys) => shapes.push(keys) - 1;
+  const postFlat = (port, shape, ...values) => {
+    const keys = shapes[shape];
+    const message = {};
+    for (let i = 0; i < keys.length; i++) message[keys[i]] = values[i];
+    port.postMessage(message);
+  };
+  return [addShape, postFlat];
+})()"""
+# How many key sets postFlat learns; messages of any other flat shape go through to_js.
+_FLAT_SHAPES = 64
 
 # postCall(port, id, type, pathLength, argumentCount, ...pathThenValues) posts a Comlink request
 # {id, type, path, argumentList} whose arguments are RAW wire values of atoms, the shape of most
@@ -167,9 +230,17 @@ class _Ffi:
         self.decoder: Any = create_proxy(_decode_default)
         self.encoder: Any = create_proxy(_encode_default)
         self.listener: Any = run_js(_LISTENER_JS)
-        self.post_flat: Any = run_js(_POST_FLAT_JS)
+        self.add_shape, self.post_flat = run_js(_POST_FLAT_JS)
+        self.flat_shapes: dict[tuple[str, ...], int] = {}
         self.post_call: Any = run_js(_POST_CALL_JS)
         self.window_port: Any = run_js(_WINDOW_PORT_JS)
+
+    def flat_shape(self, keys: tuple[str, ...]) -> int | None:
+        """postFlat's number for these keys (registered on first use); None past _FLAT_SHAPES."""
+        shape = self.flat_shapes.get(keys)
+        if shape is None and len(self.flat_shapes) < _FLAT_SHAPES and _STRINGS.issuperset(map(type, keys)):
+            shape = self.flat_shapes[keys] = self.add_shape(*keys)
+        return shape
 
     def encode(self, value: Any, eager: Any = None) -> Any:
         # eager_converter=None is not the same as leaving it out: Pyodide then fails on every value.
@@ -235,30 +306,48 @@ _CALL_KEYS = frozenset({("id", "type"), ("id", "type", "path"), ("id", "type", "
 _RAW_KEYS = ("type", "value")
 
 
-def _flat_call(message: dict[str, Any]) -> list[Any] | None:
-    """postCall's arguments after the port for a request of atoms only (ids and types are
-    strings, every argument a RAW wire value of an atom); ``None`` for any other message."""
-    if tuple(message) not in _CALL_KEYS:
-        return None
-    path = message.get("path", ())
-    args = message.get("argumentList")
-    if (type(path) is not list and path != ()) or not _STRINGS.issuperset(map(type, path)):
-        return None
-    flat = [message["id"], message["type"], -1 if path == () else len(path), -1, *path]
-    if args is not None:
-        if type(args) is not list:
-            return None
-        for arg in args:
-            if type(arg) is not dict or tuple(arg) != _RAW_KEYS or arg["type"] != "RAW":
-                return None
-            value = arg["value"]
-            if type(value) not in WIRE_ATOMS:
-                return None
-            flat.append(value)
-        flat[3] = len(args)
-    if type(flat[0]) is not str or type(flat[1]) is not str:
-        return None
-    return flat
+def _post_call(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
+    """Post a request of atoms only (ids and types are strings, every argument a RAW wire value of
+    an atom) through postCall; False, having posted nothing, for any other message."""
+    keys = tuple(message)
+    if keys not in _CALL_KEYS:
+        return False
+    msg_id, kind = message["id"], message["type"]
+    if type(msg_id) is not str or type(kind) is not str:
+        return False
+    if len(keys) == 2:
+        ffi.post_call(port, msg_id, kind, -1, -1)
+        return True
+    path = message["path"]
+    if type(path) is not list or not _STRINGS.issuperset(map(type, path)):
+        return False
+    if len(keys) == 3:
+        ffi.post_call(port, msg_id, kind, len(path), -1, *path)
+        return True
+    args = message["argumentList"]
+    if type(args) is not list:
+        return False
+    values = []
+    for arg in args:
+        if type(arg) is not dict or tuple(arg) != _RAW_KEYS or arg["type"] != "RAW":
+            return False
+        value = arg["value"]
+        if type(value) not in WIRE_ATOMS:
+            return False
+        values.append(value)
+    ffi.post_call(port, msg_id, kind, len(path), len(values), *path, *values)
+    return True
+
+
+def _call_message(parts: tuple[Any, ...]) -> dict[str, Any]:
+    """The request that the JS listener sent as callParts (what _post_call sends, the other way)."""
+    msg_id, kind, path_length, argument_count = parts[:4]
+    message = {"id": msg_id, "type": kind}
+    if path_length >= 0:
+        message["path"] = list(parts[4 : 4 + path_length])
+    if argument_count >= 0:
+        message["argumentList"] = [{"type": "RAW", "value": value} for value in parts[4 + path_length :]]
+    return message
 
 
 def _transfer_list(ffi: _Ffi, transfer: Sequence[Any]) -> tuple[Any, dict[int, Any]]:
@@ -378,18 +467,22 @@ class JsEndpoint:
         if self.closed:
             raise ConnectionError("cannot post on a closed endpoint")
         ffi = _ffi()
+        if not transfer and type(message) is dict:
+            values = message.values()
+            if WIRE_ATOMS.issuperset(map(type, values)):
+                keys = tuple(message)
+                shape = ffi.flat_shapes.get(keys)  # known shapes first: this is the answers' path
+                if shape is None:
+                    shape = ffi.flat_shape(keys)
+                if shape is not None:
+                    ffi.post_flat(self.port, shape, *values)
+                    return
+            elif _post_call(ffi, self.port, message):
+                return
         post = self._post
         if post is None:
             post = self._post = self.port.postMessage
         if not transfer:
-            if type(message) is dict:
-                if WIRE_ATOMS.issuperset(map(type, message.values())):
-                    ffi.post_flat(self.port, *message, *message.values())
-                    return
-                call = _flat_call(message)
-                if call is not None:
-                    ffi.post_call(self.port, *call)
-                    return
             post(ffi.encode(message))
             return
         js_transfer, buffers = _transfer_list(ffi, transfer)
@@ -453,15 +546,23 @@ class JsEndpoint:
 
     # -- JS callbacks --------------------------------------------------------------------------
 
-    def _deliver(self, data: Any, origin: Any, kind: int) -> None:
+    def _deliver(self, origin: Any, kind: int, *parts: Any) -> None:
         # Exceptions must not reach JS: an error thrown in a Node 'message' handler kills the worker.
         try:
-            # kind (see _LISTENER_JS): 0 a primitive, which Pyodide already made a Python value;
+            # kind (see _LISTENER_JS): 3 a flat object as its keys then values and 4 a request
+            # as callParts, which Pyodide converted as arguments; 0 a primitive, likewise;
             # 1 plain objects and arrays only; 2 anything else, for the decoder.
-            if kind == 1:
-                data = data.to_py()
-            elif kind == 2:
-                data = data.to_py(default_converter=_ffi().decoder)
+            if kind == 3:
+                half = len(parts) // 2
+                data = dict(zip(parts[:half], parts[half:], strict=True))
+            elif kind == 4:
+                data = _call_message(parts)
+            elif kind == 0:
+                data = parts[0]
+            elif kind == 1:
+                data = parts[0].to_py()
+            else:
+                data = parts[0].to_py(default_converter=_ffi().decoder)
             event = MessageEvent(data, origin if type(origin) is str else None)
         except Exception:
             log.exception("could not decode a message from %r", self)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NODE_ROWS = ["1", "2", "3", "3f", "4", "4f", "5"]
+NODE_ROWS = ["1", "2", "2p", "3", "3f", "4", "4f", "5"]
 PYTHON_ROWS = ["6a", "6b"]
 PROCESS_ROWS = ["7a", "7b"]  # bench_process.py: no payloads, up to 100 calls in flight
 PAYLOADS = [f"{size} {mode}" for size in ("1 KiB", "1 MiB", "64 MiB") for mode in ("copy", "transfer")]
@@ -44,6 +44,8 @@ def test_every_row_has_every_figure(smoke: tuple[dict[str, Any], str]) -> None:
     assert list(rows) == NODE_ROWS + PYTHON_ROWS + PROCESS_ROWS
     for key, row in rows.items():
         assert is_number(row["round_trip_us"]), key
+        # Rows 1-5 measure their round trips twice: on one core (the targets) and on all cores.
+        assert (key in NODE_ROWS) == is_number(row.get("round_trip_all_cores_us")), key
         flights = ["1", "10", "100"] if key in PROCESS_ROWS else ["1", "10", "100", "1000"]
         assert sorted(row["in_flight_us"], key=int) == flights, key
         assert all(is_number(row["in_flight_us"][n]) for n in flights), key

@@ -13,6 +13,7 @@ FLAT, CALL, GENERAL = "post_flat", "post_call", None
 # anything else (nested values, other key orders, handlers, SET, non-string ids or paths) does not.
 SHORTCUTS = [FLAT, FLAT, FLAT, FLAT, CALL, CALL, FLAT, CALL] + [GENERAL] * 7  # RELEASE is flat
 ORIGIN = "https://o.example"
+ARGUMENTS = [["int", 1], ["JsNull", None], ["NoneType", None], ["JsBigInt", repr(2**64)]]
 
 
 def test_every_posted_message_arrives_as_to_js_makes_it(encoding: NodeRun) -> None:
@@ -36,7 +37,7 @@ def kind(name: str, value: Any = None) -> list[Any]:
 def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
     received = encoding["received"]
     seen = received["seen"]
-    assert [origin for _, origin in seen] == [ORIGIN] * 8
+    assert [origin for _, origin in seen] == [ORIGIN] * 21
     data = [value for value, _ in seen]
     assert data[0] == kind("int", 5)
     assert data[1] == kind("str", "text")
@@ -47,7 +48,15 @@ def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
     ]
     assert data[6] == ["dict", [["when", kind("datetime", "1970-01-01T00:00:00+00:00")]]]
     assert data[7] == ["dict", [["map", ["dict", [["k", kind("int", 1)]]]]]]
-    # Plain messages (a shortcut) and the rest decode exactly as the general conversion does.
-    assert [data[3], data[4], data[6], data[7]] == received["expected"]
+    assert data[8] == [
+        "dict",
+        [["type", kind("str", "RAW")], ["value", kind("NoneType")], ["id", kind("str", "f-1")]],
+    ]
+    assert data[12][1][3] == [
+        "argumentList",
+        ["list", [["dict", [["type", kind("str", "RAW")], ["value", value]]] for value in ARGUMENTS]],
+    ]
+    # Flat objects and requests (shortcuts) decode exactly as the general conversion does.
+    assert [data[i] for i in (3, 4, *range(6, 21))] == received["expected"]
     # The buffers were swapped for markers only while Python converted: JS has them back.
     assert received["buffers"] == [3, [1, 2, 3]]

@@ -81,6 +81,8 @@ def kind(value):
         return ["JsArrayBuffer", list(bytes(value))]
     if isinstance(value, datetime.datetime):
         return ["datetime", value.isoformat()]
+    if isinstance(value, float) or (isinstance(value, int) and abs(value) > 2**53):
+        return [type(value).__name__, repr(value)]  # NaN, -0.0 and big ints survive JSON
     return [type(value).__name__, value]
 endpoint.add_listener(lambda event: seen.append([kind(event.data), event.origin]))
 seen
@@ -95,13 +97,27 @@ seen
     { buf: buffer, list: [buffer] },
     { when: new Date(0) },
     { map: new Map([["k", 1]]) },
+    { type: "RAW", value: undefined, id: "f-1" },
+    { a: null, b: 2n ** 70n, c: NaN, d: -0, e: "", f: false, g: 1.5 },
+    Object.assign(Object.create(null), { k: 1 }),
+    {},
+    // Requests: the first three take the shortcut, the rest do not.
+    { id: "q-1", type: "APPLY", path: ["a", "b"], argumentList: [{ type: "RAW", value: 1 }, { type: "RAW", value: null }, { type: "RAW", value: undefined }, { type: "RAW", value: 2n ** 64n }] },
+    { id: "q-2", type: "GET", path: [] },
+    { id: "q-3", type: "RELEASE", path: ["x"] },
+    { type: "APPLY", id: "q-4", path: ["a"], argumentList: [] },
+    { id: "q-5", type: "APPLY", path: ["a"], argumentList: [{ value: 1, type: "RAW" }] },
+    { id: "q-6", type: "APPLY", path: ["a"], argumentList: [{ type: "RAW", value: [1] }] },
+    { id: "q-7", type: "APPLY", path: [1], argumentList: [] },
+    { id: 8, type: "GET", path: ["a"] },
+    { id: "q-9", type: "APPLY", path: ["a"], argumentList: [{ type: "HANDLER", name: "proxy", value: 1 }] },
   ];
   for (const data of messages) listener({ data, origin: "https://o.example" });
   // The general conversion of the messages without buffers, as every message was decoded before.
   const general = pyodide.runPython(`
 from comlink_py.js import _ffi
 lambda data: kind(data.to_py(default_converter=_ffi().decoder))`);
-  const expected = [3, 4, 6, 7].map((i) => general(messages[i]).toJs({ create_pyproxies: false }));
+  const expected = [3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map((i) => general(messages[i]).toJs({ create_pyproxies: false }));
   const buffers = [buffer.byteLength, [...new Uint8Array(buffer)]]; // restored after delivery
   return { seen: seen.toJs({ create_pyproxies: false }), buffers, expected };
 });
