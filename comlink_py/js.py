@@ -102,8 +102,9 @@ _LISTENER_JS = f"""(() => {{
     }}
     return entries;
   }};
-  // A Comlink request whose arguments are RAW wire values of primitives (most calls), as the
-  // arguments postCall takes; null for anything else, key order included.
+  // A Comlink request whose arguments are RAW wire values of primitives or ArrayBuffers (most
+  // calls), as the arguments postCall takes, then the indexes of the ArrayBuffer arguments (which
+  // reach Python as JsProxies, uncopied); null for anything else, key order included.
   const CALL_KEYS = ["id", "type", "path", "argumentList"];
   const isPlain = (value) =>
     typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
@@ -123,16 +124,20 @@ _LISTENER_JS = f"""(() => {{
     }}
     if (keys.length > 3) {{
       if (!Array.isArray(argumentList)) return null;
+      const buffers = [];
       for (let i = 0; i < argumentList.length; i++) {{
         const wire = argumentList[i];
         if (!isPlain(wire)) return null;
         const wireKeys = Object.keys(wire);
         if (wireKeys.length !== 2 || wireKeys[0] !== "type" || wireKeys[1] !== "value") return null;
         if (wire.type !== "RAW") return null;
-        if (typeof wire.value === "object" && wire.value !== null) return null;
-        parts.push(wire.value);
+        const value = wire.value;
+        if (value instanceof ArrayBuffer) buffers.push(i);
+        else if (typeof value === "object" && value !== null) return null;
+        parts.push(value);
       }}
       parts[3] = argumentList.length;
+      parts.push(...buffers);
     }}
     return parts;
   }};
@@ -346,7 +351,11 @@ def _call_message(parts: tuple[Any, ...]) -> dict[str, Any]:
     if path_length >= 0:
         message["path"] = list(parts[4 : 4 + path_length])
     if argument_count >= 0:
-        message["argumentList"] = [{"type": "RAW", "value": value} for value in parts[4 + path_length :]]
+        start = 4 + path_length
+        values = list(parts[start : start + argument_count])
+        for index in parts[start + argument_count :]:  # the arguments that are ArrayBuffers
+            values[index] = JsArrayBuffer(values[index])
+        message["argumentList"] = [{"type": "RAW", "value": value} for value in values]
     return message
 
 

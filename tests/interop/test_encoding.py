@@ -37,7 +37,7 @@ def kind(name: str, value: Any = None) -> list[Any]:
 def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
     received = encoding["received"]
     seen = received["seen"]
-    assert [origin for _, origin in seen] == [ORIGIN] * 21
+    assert [origin for _, origin in seen] == [ORIGIN] * 22
     data = [value for value, _ in seen]
     assert data[0] == kind("int", 5)
     assert data[1] == kind("str", "text")
@@ -55,6 +55,16 @@ def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
     assert data[12][1][3] == [
         "argumentList",
         ["list", [["dict", [["type", kind("str", "RAW")], ["value", value]]] for value in ARGUMENTS]],
+    ]
+    assert data[21][1][3] == [
+        "argumentList",
+        [
+            "list",
+            [
+                ["dict", [["type", kind("str", "RAW")], ["value", kind("int", 3)]]],
+                ["dict", [["type", kind("str", "RAW")], ["value", kind("JsArrayBuffer", [1, 2, 3])]]],
+            ],
+        ],
     ]
     # Flat objects and requests (shortcuts) decode exactly as the general conversion does.
     assert [data[i] for i in (3, 4, *range(6, 21))] == received["expected"]

@@ -111,6 +111,8 @@ seen
     { id: "q-7", type: "APPLY", path: [1], argumentList: [] },
     { id: 8, type: "GET", path: ["a"] },
     { id: "q-9", type: "APPLY", path: ["a"], argumentList: [{ type: "HANDLER", name: "proxy", value: 1 }] },
+    // A request carrying ArrayBuffers takes the shortcut too: they arrive uncopied.
+    { id: "q-10", type: "APPLY", path: ["size"], argumentList: [{ type: "RAW", value: 3 }, { type: "RAW", value: buffer }] },
   ];
   for (const data of messages) listener({ data, origin: "https://o.example" });
   // The general conversion of the messages without buffers, as every message was decoded before.
