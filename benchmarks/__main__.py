@@ -1,20 +1,23 @@
 """``python -m benchmarks [--smoke] [--calls N] [--rows 1,3,...] [--json PATH]``
 
 Runs every row in one go, prints the tables and the targets (ratios between rows of this run),
-and writes the figures as JSON. Rows 1-5 run in one Node process (``node/bench.mjs``) on
-worker_threads MessagePorts; rows 6 run here; rows 7 are ``bench_process.py`` (comlink_py between
-CPython processes, and rpyc), when rpyc is installed.
+and writes the figures as JSON. Rows 1-5 run in Node (``node/bench.mjs``) on worker_threads
+MessagePorts, twice: their no-op round trips with Node on one core, then everything on all cores;
+rows 6 run here; rows 7 are ``bench_process.py`` (comlink_py between CPython processes, and rpyc),
+when rpyc is installed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +25,12 @@ from . import cpython_rows, report
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_JSON = HERE / "results" / "latest.json"
-NODE_ROWS = ("1", "2", "3", "3f", "4", "4f", "5")
+NODE_ROWS = ("1", "2", "2p", "3", "3f", "4", "4f", "5")
 ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b")
 SMOKE_CALLS = 20
 
 
-def node_rows(keys: list[str], calls: int, smoke: bool) -> dict[str, Any]:
+def node_rows(keys: list[str], calls: int, smoke: bool, part: str = "all") -> dict[str, Any]:
     node = shutil.which("node")
     if node is None:
         raise SystemExit(
@@ -38,6 +41,8 @@ def node_rows(keys: list[str], calls: int, smoke: bool) -> dict[str, Any]:
         "--expose-gc",
         str(HERE / "node" / "bench.mjs"),
         *(["--smoke"] if smoke else []),
+        "--part",
+        part,
         str(calls),
     ]
     done = subprocess.run([*command, *keys], cwd=HERE.parent, stdout=subprocess.PIPE, text=True, check=False)
@@ -46,6 +51,39 @@ def node_rows(keys: list[str], calls: int, smoke: bool) -> dict[str, Any]:
         sys.stdout.write(done.stdout)
         raise SystemExit(f"node/bench.mjs failed (exit code {done.returncode})")
     return json.loads(lines[-1].removeprefix("BENCH "))  # type: ignore[no-any-return]
+
+
+@contextlib.contextmanager
+def one_core() -> Iterator[bool]:
+    """Run what starts inside on one core (children inherit it); yields whether that was possible.
+
+    Sequential round trips between threads on two cores of a VM are bimodal: a thread that finds
+    its core idle waits for the hypervisor to wake the core (about 50 µs here), or not at all, by
+    chance of where the scheduler put it, so a median flips between runs. On one core every row
+    pays only its own work and the switches between its threads, every round alike.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        yield False
+        return
+    cores = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        yield True
+    finally:
+        os.sched_setaffinity(0, cores)
+
+
+def node_round_trips_and_rest(keys: list[str], calls: int, smoke: bool) -> dict[str, Any]:
+    """The no-op round trips with Node on one core (the targets use them), then everything,
+    round trips too, with Node on every core."""
+    with one_core() as pinned:
+        latency = node_rows(keys, calls, smoke, "round-trips")
+    out = node_rows(keys, calls, smoke)
+    for key, row in out["rows"].items():
+        row["round_trip_all_cores_us"] = row["round_trip_us"]
+        row["round_trip_us"] = latency["rows"][key]["round_trip_us"]
+    out["meta"]["round_trips_on_one_core"] = pinned
+    return out
 
 
 def process_rows(calls: int, smoke: bool) -> dict[str, Any]:
@@ -74,7 +112,7 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
     machine = report.machine()
     wanted = [k for k in NODE_ROWS if k in keys]
     if wanted:
-        out = node_rows(wanted, calls, smoke)
+        out = node_round_trips_and_rest(wanted, calls, smoke)
         machine.update(out["meta"])
         rows.update(out["rows"])
     for key, row in cpython_rows.ROWS.items():

@@ -12,6 +12,7 @@ from .measure import IN_FLIGHT, SIZES
 ROW_NAMES = {
     "1": "raw postMessage (floor)",
     "2": "JS Comlink -> JS Comlink",
+    "2p": "JS Comlink -> JS Comlink, Pyodide loaded",
     "3": "JS Comlink -> comlink_py (Pyodide)",
     "3f": "JS Comlink -> bare Python (floor of 3)",
     "4": "comlink_py (Pyodide) -> JS Comlink",
@@ -57,13 +58,17 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 def ratios(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | None]]:
     """Per row: its round trip over row 2's, @1000 over @10 in flight, 64 MiB over 1 KiB transferred."""
-    reference = rows.get(REFERENCE, {}).get("round_trip_us")
+    reference = rows.get(REFERENCE, {})
     out = {}
     for key, row in rows.items():
         flight = row.get("in_flight_us") or {}
         payload = row.get("payload_us") or {}
+        # Round trips compare only when measured alike: rows 1-5 on one core, the others not.
+        alike = ("round_trip_all_cores_us" in row) == ("round_trip_all_cores_us" in reference)
         out[key] = {
-            "round_trip_vs_2": _ratio(row.get("round_trip_us"), reference),
+            "round_trip_vs_2": _ratio(row.get("round_trip_us"), reference.get("round_trip_us"))
+            if alike
+            else None,
             "in_flight_1000_vs_10": _ratio(flight.get("1000"), flight.get("10")),
             "transfer_64MiB_vs_1KiB": _ratio(payload.get("64 MiB transfer"), payload.get("1 KiB transfer")),
         }
@@ -104,12 +109,19 @@ def _x(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
+def _round_trips(row: dict[str, Any]) -> list[str]:
+    """The one-core and all-core round trips; rows 6 and 7 are measured on all cores only."""
+    if "round_trip_all_cores_us" in row:
+        return [_us(row["round_trip_us"]), _us(row["round_trip_all_cores_us"])]
+    return ["-", _us(row["round_trip_us"])]
+
+
 def text(report: dict[str, Any]) -> str:
     rows = {f"{key}. {ROW_NAMES[key]}": (key, row) for key, row in report["rows"].items()}
     calls = _grid(
-        ["row (µs per call)", "round trip", *(f"@{n} in flight" for n in IN_FLIGHT)],
+        ["row (µs per call)", "round trip, 1 core", "all cores", *(f"@{n} in flight" for n in IN_FLIGHT)],
         [
-            [name, _us(row["round_trip_us"]), *(_us(row["in_flight_us"].get(str(n))) for n in IN_FLIGHT)]
+            [name, *_round_trips(row), *(_us(row["in_flight_us"].get(str(n))) for n in IN_FLIGHT)]
             for name, (_, row) in rows.items()
         ],
     )

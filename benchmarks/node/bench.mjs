@@ -2,11 +2,12 @@
 // `BENCH {meta, rows: {row: figures}}` (Pyodide may print to stdout too). `python -m benchmarks`
 // runs it; alone:
 //
-//   node --expose-gc benchmarks/node/bench.mjs [--smoke] <calls> <row> [<row> ...]
+//   node --expose-gc benchmarks/node/bench.mjs [--smoke] [--part all|round-trips|rest] <calls> <row> [<row> ...]
 //
 // Rows: 1 raw postMessage, 2 JS Comlink -> JS Comlink, 3 JS Comlink -> comlink_py (Pyodide),
 // 4 comlink_py (Pyodide) -> JS Comlink, 5 comlink_py <-> comlink_py (two Pyodide workers), and the
-// floors of 3 and 4 (3f, 4f: a bare Python peer in Pyodide, see ../floor.py).
+// floors of 3 and 4 (3f, 4f: a bare Python peer in Pyodide, see ../floor.py), and 2p, the control
+// of 3: row 2 with a worker that has loaded Pyodide (comlink_pyodide_worker.mjs).
 // Every row crosses the same transport: MessagePorts between worker threads of one process. The
 // no-op round trips of all rows are measured in interleaved rounds, so that load from elsewhere on
 // the machine, which comes and goes, weighs on every row alike.
@@ -90,6 +91,9 @@ const rows = {
   async 2() {
     return jsDriver(Comlink.wrap(nodeEndpoint(jsWorker("comlink_worker.mjs"))), Comlink.transfer);
   },
+  async "2p"() {
+    return jsDriver(Comlink.wrap(nodeEndpoint(jsWorker("comlink_pyodide_worker.mjs"))), Comlink.transfer);
+  },
   async 3() {
     const { first } = await pythonWorkers();
     return jsDriver(first.remote, Comlink.transfer);
@@ -121,34 +125,46 @@ const rows = {
   },
 };
 
-async function run(names, calls, smoke) {
+/** `part`: "round-trips" (the interleaved no-op round trips), "rest" (calls in flight and
+ *  payloads) or "all". */
+async function run(names, calls, smoke, part) {
   const drivers = {};
   for (const name of names) {
     if (!(name in rows)) throw new Error(`unknown row ${name}; rows: ${Object.keys(rows).join(", ")}`);
     drivers[name] = await rows[name]();
     await drivers[name].warmUp(calls);
   }
-  const rounds = smoke ? 1 : ROUNDS;
-  const samples = Object.fromEntries(names.map((name) => [name, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const name of names) samples[name].push(...(await drivers[name].roundTrips(Math.ceil(calls / rounds))));
+  const out = Object.fromEntries(names.map((name) => [name, {}]));
+  if (part !== "rest") {
+    const rounds = smoke ? 1 : ROUNDS;
+    const samples = Object.fromEntries(names.map((name) => [name, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const name of names) samples[name].push(...(await drivers[name].roundTrips(Math.ceil(calls / rounds))));
+    }
+    for (const name of names) out[name].round_trip_us = median(samples[name]);
   }
-  const out = {};
-  for (const name of names) {
-    out[name] = { round_trip_us: median(samples[name]), ...(await drivers[name].rest(calls, smoke)) };
+  if (part !== "round-trips") {
+    for (const name of names) Object.assign(out[name], await drivers[name].rest(calls, smoke));
   }
   return out;
 }
 
+const USAGE = "usage: node --expose-gc bench.mjs [--smoke] [--part all|round-trips|rest] <calls> <row> [<row> ...]";
 const args = process.argv.slice(2);
 const smoke = args[0] === "--smoke";
-const [calls, ...names] = smoke ? args.slice(1) : args;
-if (!(Number(calls) > 0) || names.length === 0) {
-  throw new Error("usage: node --expose-gc bench.mjs [--smoke] <calls> <row> [<row> ...]");
+if (smoke) args.shift();
+let part = "all";
+if (args[0] === "--part") {
+  part = args[1];
+  args.splice(0, 2);
+}
+const [calls, ...names] = args;
+if (!(Number(calls) > 0) || names.length === 0 || !["all", "round-trips", "rest"].includes(part)) {
+  throw new Error(USAGE);
 }
 const out = { meta: { node: process.version }, rows: {} };
 try {
-  out.rows = await run(names, Number(calls), smoke);
+  out.rows = await run(names, Number(calls), smoke, part);
   const workers = await pythons;
   if (workers) Object.assign(out.meta, await workers.first.remote.versions());
 } finally {
