@@ -48,10 +48,7 @@ class Manual:
 
 def test_the_waiting_task_has_resumed_when_the_answer_is_delivered() -> None:
     async def main() -> None:
-        endpoint = Manual()
-        remote = c.wrap(endpoint)
-        task = asyncio.create_task(_await(remote.f()))
-        await asyncio.sleep(0)  # the request is out
+        endpoint, task = await _waiting()
         seen: list[bool] = []
         _from_the_loop(lambda: (endpoint.answer(42), seen.append(task.done())))
         await asyncio.sleep(0)
@@ -63,10 +60,7 @@ def test_the_waiting_task_has_resumed_when_the_answer_is_delivered() -> None:
 
 def test_an_answer_delivered_inside_a_running_task_resumes_the_waiter_later() -> None:
     async def main() -> None:
-        endpoint = Manual()
-        remote = c.wrap(endpoint)
-        task = asyncio.create_task(_await(remote.f()))
-        await asyncio.sleep(0)
+        endpoint, task = await _waiting()
         endpoint.answer(7)  # from inside this test's own task: no other task may run now
         assert not task.done()
         assert await task == 7
@@ -97,10 +91,7 @@ def test_done_callbacks_registered_first_still_run_first() -> None:
 
 def test_an_error_answer_reaches_the_task_and_counts_as_retrieved(caplog: pytest.LogCaptureFixture) -> None:
     async def main() -> None:
-        endpoint = Manual()
-        remote = c.wrap(endpoint)
-        task = asyncio.create_task(_await(remote.f()))
-        await asyncio.sleep(0)
+        endpoint, task = await _waiting()
         _from_the_loop(lambda: endpoint.throw("KeyError", "gone"))
         with pytest.raises(KeyError, match="gone"):
             await task
@@ -130,10 +121,7 @@ def test_timeouts_still_raise_timeout_error_and_forget_the_call(bound: str) -> N
 
 def test_cancelling_the_waiting_task_cancels_it() -> None:
     async def main() -> None:
-        endpoint = Manual()
-        remote = c.wrap(endpoint)
-        task = asyncio.create_task(_await(remote.f()))
-        await asyncio.sleep(0)
+        _, task = await _waiting()
         _from_the_loop(task.cancel)
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -143,6 +131,14 @@ def test_cancelling_the_waiting_task_cancels_it() -> None:
 
 async def _await(call: Any) -> Any:
     return await call
+
+
+async def _waiting() -> tuple[Manual, asyncio.Task[Any]]:
+    """A task awaiting a call whose request is out, and the endpoint that will answer it."""
+    endpoint = Manual()
+    task = asyncio.create_task(_await(c.wrap(endpoint).f()))
+    await asyncio.sleep(0)
+    return endpoint, task
 
 
 def _from_the_loop(callback: Callable[[], Any]) -> None:
