@@ -479,12 +479,13 @@ class JsEndpoint:
         if not transfer and type(message) is dict:
             values = message.values()
             if WIRE_ATOMS.issuperset(map(type, values)):
-                keys = tuple(message)
-                shape = ffi.flat_shapes.get(keys)  # known shapes first: this is the answers' path
-                if shape is None:
-                    shape = ffi.flat_shape(keys)
+                shape = ffi.flat_shape(tuple(message))
                 if shape is not None:
-                    ffi.post_flat(self.port, shape, *values)
+                    if len(values) == 3:  # {type, value, id}, every answer: a call with *values costs more
+                        first, second, third = values
+                        ffi.post_flat(self.port, shape, first, second, third)
+                    else:
+                        ffi.post_flat(self.port, shape, *values)
                     return
             elif _post_call(ffi, self.port, message):
                 return

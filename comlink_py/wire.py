@@ -128,7 +128,7 @@ def parse_request(data: Mapping[str, Any]) -> Request:
     kind = data.get("type")
     if kind not in MESSAGE_TYPES:
         raise ProtocolError(f"unknown message type {kind!r}")
-    path = data.get("path", [])
+    path = data.get("path")
     if path is None:
         path = []
     if not isinstance(path, list) or not _STRINGS.issuperset(map(type, path)):
