@@ -104,8 +104,27 @@ _LISTENER_JS = f"""(() => {{
   }};
   // A Comlink request whose arguments are RAW wire values of primitives or ArrayBuffers (most
   // calls), as the arguments postCall takes, then the indexes of the ArrayBuffer arguments (which
-  // reach Python as JsProxies, uncopied); null for anything else, key order included.
+  // reach Python as JsProxies, uncopied); null for anything else, key order included. The id goes
+  // first, as its number of pieces and the pieces (see idPieces).
   const CALL_KEYS = ["id", "type", "path", "argumentList"];
+  // An id as [count, ...pieces] of at most 16 characters each (JS Comlink's ids have about 50).
+  // Pyodide converts a longer string to Python through a buffer of its own, and while a large
+  // ArrayBuffer has just arrived, V8 answers each such allocation with a step of marking the
+  // heap: a call carrying 64 MiB took milliseconds for its id alone. Up to 16 characters, the
+  // buffer is made on V8's heap instead.
+  const idPieces = (id) => {{
+    if (id.length <= 16 || id.length > 256) return [1, id];
+    const pieces = [0];
+    for (let start = 0; start < id.length; ) {{
+      let end = Math.min(start + 16, id.length);
+      const last = id.charCodeAt(end - 1);
+      if (end < id.length && last >= 0xd800 && last <= 0xdbff) end -= 1; // a surrogate pair stays whole
+      pieces.push(id.slice(start, end));
+      start = end;
+    }}
+    pieces[0] = pieces.length - 1;
+    return pieces;
+  }};
   const isPlain = (value) =>
     typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
   const callParts = (data) => {{
@@ -113,14 +132,16 @@ _LISTENER_JS = f"""(() => {{
     if (keys.length < 2 || keys.length > 4 || keys.some((key, i) => key !== CALL_KEYS[i])) return null;
     const {{ id, type, path, argumentList }} = data;
     if (typeof id !== "string" || typeof type !== "string") return null;
-    const parts = [id, type, -1, -1];
+    const parts = idPieces(id);
+    const start = parts.length;
+    parts.push(type, -1, -1);
     if (keys.length > 2) {{
       if (!Array.isArray(path)) return null;
       for (let i = 0; i < path.length; i++) {{
         if (typeof path[i] !== "string") return null;
         parts.push(path[i]);
       }}
-      parts[2] = path.length;
+      parts[start + 1] = path.length;
     }}
     if (keys.length > 3) {{
       if (!Array.isArray(argumentList)) return null;
@@ -136,14 +157,14 @@ _LISTENER_JS = f"""(() => {{
         else if (typeof value === "object" && value !== null) return null;
         parts.push(value);
       }}
-      parts[3] = argumentList.length;
+      parts[start + 2] = argumentList.length;
       parts.push(...buffers);
     }}
     return parts;
   }};
   return (deliver, domStyle) => (arg) => {{
     const data = domStyle ? arg.data : arg;
-    const origin = domStyle ? arg.origin : undefined;
+    const origin = domStyle && arg.origin ? arg.origin : undefined; // Node's ports say ""
     if (typeof data !== "object" || data === null) return deliver(origin, 0, data);
     const entries = flatEntries(data);
     if (entries !== null) return deliver(origin, 3, ...entries);
@@ -345,13 +366,17 @@ def _post_call(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
 
 
 def _call_message(parts: tuple[Any, ...]) -> dict[str, Any]:
-    """The request that the JS listener sent as callParts (what _post_call sends, the other way)."""
-    msg_id, kind, path_length, argument_count = parts[:4]
+    """The request that the JS listener sent as callParts (what _post_call sends, the other way,
+    but for the id, which comes in pieces)."""
+    count = parts[0]
+    msg_id = parts[1] if count == 1 else "".join(parts[1 : 1 + count])
+    parts = parts[1 + count :]
+    kind, path_length, argument_count = parts[:3]
     message = {"id": msg_id, "type": kind}
     if path_length >= 0:
-        message["path"] = list(parts[4 : 4 + path_length])
+        message["path"] = list(parts[3 : 3 + path_length])
     if argument_count >= 0:
-        start = 4 + path_length
+        start = 3 + path_length
         values = list(parts[start : start + argument_count])
         for index in parts[start + argument_count :]:  # the arguments that are ArrayBuffers
             values[index] = JsArrayBuffer(values[index])

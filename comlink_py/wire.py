@@ -66,8 +66,11 @@ class ProtocolError(ValueError):
 
 
 # A random prefix per process keeps ids from two wrappers that share one endpoint apart; a counter
-# keeps them unique among calls in flight without Comlink's four random numbers per call.
-_PREFIX: Final = os.urandom(6).hex()
+# keeps them unique among calls in flight without Comlink's four random numbers per call. Ids stay
+# within 16 characters for the first 268 million calls: Pyodide converts a longer JS string to
+# Python through a buffer outside V8's heap, which costs more, and costs milliseconds while V8 is
+# collecting after a large ArrayBuffer arrived (see comlink_py.js).
+_PREFIX: Final = os.urandom(4).hex()
 _counter = itertools.count(1)
 
 

@@ -37,7 +37,7 @@ def kind(name: str, value: Any = None) -> list[Any]:
 def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
     received = encoding["received"]
     seen = received["seen"]
-    assert [origin for _, origin in seen] == [ORIGIN] * 22
+    assert [origin for _, origin in seen] == [ORIGIN] * 27
     data = [value for value, _ in seen]
     assert data[0] == kind("int", 5)
     assert data[1] == kind("str", "text")
@@ -56,7 +56,10 @@ def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
         "argumentList",
         ["list", [["dict", [["type", kind("str", "RAW")], ["value", value]]] for value in ARGUMENTS]],
     ]
-    assert data[21][1][3] == [
+    ids = ("i" * 16, "0123456789abcdef0", "x" * 47 + "é🙂", "y" * 300, "x" * 15 + "🙂z")
+    assert [dict(data[i][1])["id"] for i in range(21, 26)] == [kind("str", text) for text in ids]
+    assert received["idLengths"][-6:-1] == [len(text) for text in ids]  # no surrogate pair was cut
+    assert data[26][1][3] == [
         "argumentList",
         [
             "list",
@@ -67,6 +70,6 @@ def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
         ],
     ]
     # Flat objects and requests (shortcuts) decode exactly as the general conversion does.
-    assert [data[i] for i in (3, 4, *range(6, 21))] == received["expected"]
+    assert [data[i] for i in (3, 4, *range(6, 26))] == received["expected"]
     # The buffers were swapped for markers only while Python converted: JS has them back.
     assert received["buffers"] == [3, [1, 2, 3]]

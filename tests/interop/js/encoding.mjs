@@ -84,7 +84,12 @@ def kind(value):
     if isinstance(value, float) or (isinstance(value, int) and abs(value) > 2**53):
         return [type(value).__name__, repr(value)]  # NaN, -0.0 and big ints survive JSON
     return [type(value).__name__, value]
-endpoint.add_listener(lambda event: seen.append([kind(event.data), event.origin]))
+id_lengths = []  # in Python's code points: a surrogate pair cut in two would count twice
+def on_message(event):
+    seen.append([kind(event.data), event.origin])
+    if isinstance(event.data, dict) and isinstance(event.data.get("id"), str):
+        id_lengths.append(len(event.data["id"]))
+endpoint.add_listener(on_message)
 seen
 `);
   const buffer = new Uint8Array([1, 2, 3]).buffer;
@@ -111,6 +116,12 @@ seen
     { id: "q-7", type: "APPLY", path: [1], argumentList: [] },
     { id: 8, type: "GET", path: ["a"] },
     { id: "q-9", type: "APPLY", path: ["a"], argumentList: [{ type: "HANDLER", name: "proxy", value: 1 }] },
+    // Ids of any length arrive whole (they cross in pieces of 16 characters).
+    { id: "i".repeat(16), type: "GET", path: ["a"] },
+    { id: "0123456789abcdef0", type: "GET", path: ["a"] },
+    { id: "x".repeat(47) + "é🙂", type: "GET", path: ["a"] },
+    { id: "y".repeat(300), type: "GET", path: ["a"] },
+    { id: "x".repeat(15) + "🙂" + "z", type: "GET", path: ["a"] },
     // A request carrying ArrayBuffers takes the shortcut too: they arrive uncopied.
     { id: "q-10", type: "APPLY", path: ["size"], argumentList: [{ type: "RAW", value: 3 }, { type: "RAW", value: buffer }] },
   ];
@@ -119,7 +130,8 @@ seen
   const general = pyodide.runPython(`
 from comlink_py.js import _ffi
 lambda data: kind(data.to_py(default_converter=_ffi().decoder))`);
-  const expected = [3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map((i) => general(messages[i]).toJs({ create_pyproxies: false }));
+  const expected = [3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25].map((i) => general(messages[i]).toJs({ create_pyproxies: false }));
   const buffers = [buffer.byteLength, [...new Uint8Array(buffer)]]; // restored after delivery
-  return { seen: seen.toJs({ create_pyproxies: false }), buffers, expected };
+  const idLengths = pyodide.globals.get("id_lengths").toJs();
+  return { seen: seen.toJs({ create_pyproxies: false }), buffers, expected, idLengths };
 });
