@@ -43,6 +43,9 @@ log = logging.getLogger("comlink_py")
 # The JS event that tells a peer went away, by constructor name (Node only: browsers have none).
 _CLOSE_EVENTS = {"MessagePort": "close", "Worker": "exit"}
 
+# How many key sets of flat objects a JsEndpoint's listener numbers (see _LISTENER_JS).
+_SHAPES = 256
+
 # The class of the markers that stand in for ArrayBuffers while to_py converts a message: a message
 # cannot carry an instance of it (structured cloning keeps no classes), so the name is unambiguous.
 _KEPT = "ComlinkPyKeptBuffer"
@@ -86,21 +89,19 @@ _LISTENER_JS = f"""(() => {{
       for (const key of Object.keys(value)) visit(value, key, value[key], walk);
     }}
   }};
-  // The entries of a plain object whose values are all primitives (most answers), as keys then
-  // values; null for anything else.
+  // The keys and values of a plain object whose values are all primitives (most answers); null
+  // for anything else.
   const flatEntries = (data) => {{
     const proto = Object.getPrototypeOf(data);
     if (proto !== Object.prototype && proto !== null) return null;
     const keys = Object.keys(data);
-    const n = keys.length;
-    const entries = new Array(2 * n);
-    for (let i = 0; i < n; i++) {{
+    const values = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {{
       const value = data[keys[i]];
       if (typeof value === "object" && value !== null) return null;
-      entries[i] = keys[i];
-      entries[n + i] = value;
+      values[i] = value;
     }}
-    return entries;
+    return [keys, values];
   }};
   // A Comlink request whose arguments are RAW wire values of primitives or ArrayBuffers (most
   // calls), as the arguments postCall takes, then the indexes of the ArrayBuffer arguments (which
@@ -162,27 +163,56 @@ _LISTENER_JS = f"""(() => {{
     }}
     return parts;
   }};
-  return (deliver, domStyle) => (arg) => {{
-    const data = domStyle ? arg.data : arg;
-    const origin = domStyle && arg.origin ? arg.origin : undefined; // Node's ports say ""
-    if (typeof data !== "object" || data === null) return deliver(origin, 0, data);
-    const entries = flatEntries(data);
-    if (entries !== null) return deliver(origin, 3, ...entries);
-    const call = isPlain(data) ? callParts(data) : null;
-    if (call !== null) return deliver(origin, 4, ...call);
-    const walk = {{ seen: new Set(), undo: [], plain: true }};
-    try {{
-      mark(data, walk);
-    }} catch {{
-      // Too deep to walk (a RangeError): what was swapped stays swapped; to_py says what is wrong.
-      walk.plain = false;
-    }}
-    const undo = walk.undo;
-    try {{
-      deliver(origin, walk.plain ? 1 : 2, data);
-    }} finally {{
-      for (let i = 0; i < undo.length; i += 3) put(undo[i], undo[i + 1], undo[i + 2]);
-    }}
+  return (deliver, domStyle) => {{
+    // The key sets of flat objects this listener has sent, as a trie of Maps whose nodes hold the
+    // set's number: after its first time a key set crosses as that number (JsEndpoint._shapes
+    // numbers them alike), as converting each key to Python costs about as much as a value.
+    const shapes = new Map();
+    let shapeCount = 0;
+    const shapeOf = (keys) => {{
+      let node = shapes;
+      for (let i = 0; i < keys.length; i++) {{
+        let next = node.get(keys[i]);
+        if (next === undefined) {{
+          if (shapeCount >= {_SHAPES}) return null;
+          next = new Map();
+          node.set(keys[i], next);
+        }}
+        node = next;
+      }}
+      return node;
+    }};
+    return (arg) => {{
+      const data = domStyle ? arg.data : arg;
+      const origin = domStyle && arg.origin ? arg.origin : undefined; // Node's ports say ""
+      if (typeof data !== "object" || data === null) return deliver(origin, 0, data);
+      const flat = flatEntries(data);
+      if (flat !== null) {{
+        const [keys, values] = flat;
+        const node = shapeOf(keys);
+        if (node !== null && node.shape !== undefined) return deliver(origin, 3, node.shape, ...values);
+        if (node !== null && shapeCount < {_SHAPES}) {{
+          node.shape = shapeCount++;
+          return deliver(origin, 5, ...keys, ...values); // a new key set: Python numbers it next
+        }}
+        return deliver(origin, 6, ...keys, ...values);
+      }}
+      const call = isPlain(data) ? callParts(data) : null;
+      if (call !== null) return deliver(origin, 4, ...call);
+      const walk = {{ seen: new Set(), undo: [], plain: true }};
+      try {{
+        mark(data, walk);
+      }} catch {{
+        // Too deep to walk (a RangeError): what was swapped stays swapped; to_py says what is wrong.
+        walk.plain = false;
+      }}
+      const undo = walk.undo;
+      try {{
+        deliver(origin, walk.plain ? 1 : 2, data);
+      }} finally {{
+        for (let i = 0; i < undo.length; i += 3) put(undo[i], undo[i + 1], undo[i + 2]);
+      }}
+    }};
   }};
 }})()"""
 
@@ -469,6 +499,7 @@ class JsEndpoint:
         "_listeners",
         "_post",
         "_py_listener",
+        "_shapes",
         "closed",
         "port",
     )
@@ -482,6 +513,7 @@ class JsEndpoint:
         self._post: Any = None  # port.postMessage, looked up once: each FFI lookup costs
         self.closed = False
         self._listeners: list[Listener] = []
+        self._shapes: list[tuple[str, ...]] = []  # the key sets the JS listener numbered
         self._js_listener: Any = None
         self._py_listener: Any = None
         self._close_callbacks: list[Callable[[], None]] = []
@@ -540,6 +572,7 @@ class JsEndpoint:
         if self._js_listener is None:
             dom_style = hasattr(self.port, "addEventListener")
             ffi = _ffi()
+            self._shapes = []  # a new JS listener numbers key sets anew
             self._py_listener = ffi.create_proxy(self._deliver)
             self._js_listener = ffi.listener(self._py_listener, dom_style)
             _listen(self.port, "message", self._js_listener)
@@ -584,12 +617,18 @@ class JsEndpoint:
     def _deliver(self, origin: Any, kind: int, *parts: Any) -> None:
         # Exceptions must not reach JS: an error thrown in a Node 'message' handler kills the worker.
         try:
-            # kind (see _LISTENER_JS): 3 a flat object as its keys then values and 4 a request
-            # as callParts, which Pyodide converted as arguments; 0 a primitive, likewise;
-            # 1 plain objects and arrays only; 2 anything else, for the decoder.
+            # kind (see _LISTENER_JS): a flat object as its key set's number then its values (3),
+            # or as its keys then values, the key set numbered next (5) or not (6); 4 a request
+            # as callParts; 0 a primitive: all converted by Pyodide as arguments. 1 plain objects
+            # and arrays only; 2 anything else, for the decoder.
             if kind == 3:
+                data = dict(zip(self._shapes[parts[0]], parts[1:], strict=True))
+            elif kind == 5 or kind == 6:
                 half = len(parts) // 2
-                data = dict(zip(parts[:half], parts[half:], strict=True))
+                keys = parts[:half]
+                if kind == 5:
+                    self._shapes.append(keys)
+                data = dict(zip(keys, parts[half:], strict=True))
             elif kind == 4:
                 data = _call_message(parts)
             elif kind == 0:

@@ -37,8 +37,19 @@ def kind(name: str, value: Any = None) -> list[Any]:
 def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
     received = encoding["received"]
     seen = received["seen"]
-    assert [origin for _, origin in seen] == [ORIGIN] * 27
+    assert [origin for _, origin in seen] == [ORIGIN] * (27 + 304)
     data = [value for value, _ in seen]
+    flats, data = data[27:], data[:27]
+    assert flats[0] == [
+        "dict",
+        [["type", kind("str", "RAW")], ["value", kind("int", 2)], ["id", kind("str", "f-2")]],
+    ]
+    assert flats[1:301] == [["dict", [[f"k{i}", kind("int", i)]]] for i in range(300)]
+    assert flats[301:] == [
+        ["dict", [["type", kind("str", "RAW")], ["value", kind("int", 3)], ["id", kind("str", "f-3")]]],
+        ["dict", [["k299", kind("str", "again")]]],
+        ["dict", [["fresh", kind("bool", True)]]],
+    ]
     assert data[0] == kind("int", 5)
     assert data[1] == kind("str", "text")
     assert data[3][0] == "dict" and [key for key, _ in data[3][1]] == ["a", "b", "e"]
@@ -58,7 +69,7 @@ def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
     ]
     ids = ("i" * 16, "0123456789abcdef0", "x" * 47 + "é🙂", "y" * 300, "x" * 15 + "🙂z")
     assert [dict(data[i][1])["id"] for i in range(21, 26)] == [kind("str", text) for text in ids]
-    assert received["idLengths"][-6:-1] == [len(text) for text in ids]  # no surrogate pair was cut
+    assert received["idLengths"][10:15] == [len(text) for text in ids]  # no surrogate pair was cut
     assert data[26][1][3] == [
         "argumentList",
         [

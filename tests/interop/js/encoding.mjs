@@ -126,6 +126,12 @@ seen
     { id: "q-10", type: "APPLY", path: ["size"], argumentList: [{ type: "RAW", value: 3 }, { type: "RAW", value: buffer }] },
   ];
   for (const data of messages) listener({ data, origin: "https://o.example" });
+  // Key sets of flat objects cross as numbers after their first time, up to a table's size:
+  // a known set again, then enough new ones to fill the table, then a known and a new one.
+  const flats = [{ type: "RAW", value: 2, id: "f-2" }];
+  for (let i = 0; i < 300; i++) flats.push({ ["k" + i]: i });
+  flats.push({ type: "RAW", value: 3, id: "f-3" }, { k299: "again" }, { fresh: true });
+  for (const data of flats) listener({ data, origin: "https://o.example" });
   // The general conversion of the messages without buffers, as every message was decoded before.
   const general = pyodide.runPython(`
 from comlink_py.js import _ffi
