@@ -133,17 +133,16 @@ _LISTENER_JS = f"""(() => {{
     if (keys.length < 2 || keys.length > 4 || keys.some((key, i) => key !== CALL_KEYS[i])) return null;
     const {{ id, type, path, argumentList }} = data;
     if (typeof id !== "string" || typeof type !== "string") return null;
-    const parts = idPieces(id);
-    const start = parts.length;
-    parts.push(type, -1, -1);
+    const route = [type, -1]; // type, path length (-1: no path), segments: what a call shape numbers
     if (keys.length > 2) {{
       if (!Array.isArray(path)) return null;
+      route[1] = path.length;
       for (let i = 0; i < path.length; i++) {{
         if (typeof path[i] !== "string") return null;
-        parts.push(path[i]);
+        route.push(path[i]);
       }}
-      parts[start + 1] = path.length;
     }}
+    const rest = [-1]; // argument count (-1: no argumentList), values, indexes of ArrayBuffers
     if (keys.length > 3) {{
       if (!Array.isArray(argumentList)) return null;
       const buffers = [];
@@ -156,20 +155,22 @@ _LISTENER_JS = f"""(() => {{
         const value = wire.value;
         if (value instanceof ArrayBuffer) buffers.push(i);
         else if (typeof value === "object" && value !== null) return null;
-        parts.push(value);
+        rest.push(value);
       }}
-      parts[start + 2] = argumentList.length;
-      parts.push(...buffers);
+      rest[0] = argumentList.length;
+      rest.push(...buffers);
     }}
-    return parts;
+    return [idPieces(id), route, rest];
   }};
   return (deliver, domStyle) => {{
-    // The key sets of flat objects this listener has sent, as a trie of Maps whose nodes hold the
-    // set's number: after its first time a key set crosses as that number (JsEndpoint._shapes
-    // numbers them alike), as converting each key to Python costs about as much as a value.
-    const shapes = new Map();
+    // The key sets of flat objects and the routes (type and path) of requests this listener has
+    // sent, as tries of Maps whose nodes hold their number: after its first time a key set or
+    // route crosses as that number (JsEndpoint._shapes numbers them alike), as converting each
+    // string to Python costs about as much as a value.
+    const keySets = new Map();
+    const routes = new Map();
     let shapeCount = 0;
-    const shapeOf = (keys) => {{
+    const shapeOf = (shapes, keys) => {{
       let node = shapes;
       for (let i = 0; i < keys.length; i++) {{
         let next = node.get(keys[i]);
@@ -189,7 +190,7 @@ _LISTENER_JS = f"""(() => {{
       const flat = flatEntries(data);
       if (flat !== null) {{
         const [keys, values] = flat;
-        const node = shapeOf(keys);
+        const node = shapeOf(keySets, keys);
         if (node !== null && node.shape !== undefined) return deliver(origin, 3, node.shape, ...values);
         if (node !== null && shapeCount < {_SHAPES}) {{
           node.shape = shapeCount++;
@@ -198,7 +199,16 @@ _LISTENER_JS = f"""(() => {{
         return deliver(origin, 6, ...keys, ...values);
       }}
       const call = isPlain(data) ? callParts(data) : null;
-      if (call !== null) return deliver(origin, 4, ...call);
+      if (call !== null) {{
+        const [id, route, rest] = call;
+        const node = shapeOf(routes, route);
+        if (node !== null && node.shape !== undefined) return deliver(origin, 4, ...id, node.shape, ...rest);
+        if (node !== null && shapeCount < {_SHAPES}) {{
+          node.shape = shapeCount++;
+          return deliver(origin, 7, ...id, ...route, ...rest); // a new route: Python numbers it next
+        }}
+        return deliver(origin, 8, ...id, ...route, ...rest);
+      }}
       const walk = {{ seen: new Set(), undo: [], plain: true }};
       try {{
         mark(data, walk);
@@ -395,18 +405,27 @@ def _post_call(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
     return True
 
 
-def _call_message(parts: tuple[Any, ...]) -> dict[str, Any]:
-    """The request that the JS listener sent as callParts (what _post_call sends, the other way,
-    but for the id, which comes in pieces)."""
+def _call_message(parts: tuple[Any, ...], shapes: list[tuple[Any, ...]], numbered: int) -> dict[str, Any]:
+    """The request that the JS listener sent as callParts: the id in pieces, then the route (type,
+    path length, segments) or, with ``numbered`` -1, its number in ``shapes``, then the arguments.
+    With ``numbered`` 1 the route is new and joins ``shapes``."""
     count = parts[0]
     msg_id = parts[1] if count == 1 else "".join(parts[1 : 1 + count])
-    parts = parts[1 + count :]
-    kind, path_length, argument_count = parts[:3]
-    message = {"id": msg_id, "type": kind}
-    if path_length >= 0:
-        message["path"] = list(parts[3 : 3 + path_length])
+    start = 1 + count
+    if numbered < 0:
+        route = shapes[parts[start]]
+        start += 1
+    else:
+        route = parts[start : start + 2 + max(parts[start + 1], 0)]
+        start += len(route)
+        if numbered:
+            shapes.append(route)
+    message = {"id": msg_id, "type": route[0]}
+    if route[1] >= 0:
+        message["path"] = list(route[2:])
+    argument_count = parts[start]
     if argument_count >= 0:
-        start = 3 + path_length
+        start += 1
         values = list(parts[start : start + argument_count])
         for index in parts[start + argument_count :]:  # the arguments that are ArrayBuffers
             values[index] = JsArrayBuffer(values[index])
@@ -513,7 +532,7 @@ class JsEndpoint:
         self._post: Any = None  # port.postMessage, looked up once: each FFI lookup costs
         self.closed = False
         self._listeners: list[Listener] = []
-        self._shapes: list[tuple[str, ...]] = []  # the key sets the JS listener numbered
+        self._shapes: list[tuple[Any, ...]] = []  # the key sets and routes the JS listener numbered
         self._js_listener: Any = None
         self._py_listener: Any = None
         self._close_callbacks: list[Callable[[], None]] = []
@@ -618,9 +637,10 @@ class JsEndpoint:
         # Exceptions must not reach JS: an error thrown in a Node 'message' handler kills the worker.
         try:
             # kind (see _LISTENER_JS): a flat object as its key set's number then its values (3),
-            # or as its keys then values, the key set numbered next (5) or not (6); 4 a request
-            # as callParts; 0 a primitive: all converted by Pyodide as arguments. 1 plain objects
-            # and arrays only; 2 anything else, for the decoder.
+            # or as its keys then values, the key set numbered next (5) or not (6); a request as
+            # callParts with its route's number (4), or with the route, numbered next (7) or not
+            # (8); 0 a primitive: all converted by Pyodide as arguments. 1 plain objects and
+            # arrays only; 2 anything else, for the decoder.
             if kind == 3:
                 data = dict(zip(self._shapes[parts[0]], parts[1:], strict=True))
             elif kind == 5 or kind == 6:
@@ -630,7 +650,9 @@ class JsEndpoint:
                     self._shapes.append(keys)
                 data = dict(zip(keys, parts[half:], strict=True))
             elif kind == 4:
-                data = _call_message(parts)
+                data = _call_message(parts, self._shapes, -1)
+            elif kind == 7 or kind == 8:
+                data = _call_message(parts, self._shapes, 1 if kind == 7 else 0)
             elif kind == 0:
                 data = parts[0]
             elif kind == 1:

@@ -37,7 +37,7 @@ def kind(name: str, value: Any = None) -> list[Any]:
 def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
     received = encoding["received"]
     seen = received["seen"]
-    assert [origin for _, origin in seen] == [ORIGIN] * (27 + 304)
+    assert [origin for _, origin in seen] == [ORIGIN] * (27 + 306)
     data = [value for value, _ in seen]
     flats, data = data[27:], data[:27]
     assert flats[0] == [
@@ -49,6 +49,23 @@ def test_every_received_message_decodes_as_before(encoding: NodeRun) -> None:
         ["dict", [["type", kind("str", "RAW")], ["value", kind("int", 3)], ["id", kind("str", "f-3")]]],
         ["dict", [["k299", kind("str", "again")]]],
         ["dict", [["fresh", kind("bool", True)]]],
+        [
+            "dict",
+            [
+                ["id", kind("str", "r-1")],
+                ["type", kind("str", "GET")],
+                ["path", ["list", [kind("str", "a")]]],
+            ],
+        ],
+        [
+            "dict",
+            [
+                ["id", kind("str", "r-2")],
+                ["type", kind("str", "APPLY")],
+                ["path", ["list", [kind("str", "new"), kind("str", "route")]]],
+                ["argumentList", ["list", []]],
+            ],
+        ],
     ]
     assert data[0] == kind("int", 5)
     assert data[1] == kind("str", "text")

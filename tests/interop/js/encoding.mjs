@@ -131,6 +131,8 @@ seen
   const flats = [{ type: "RAW", value: 2, id: "f-2" }];
   for (let i = 0; i < 300; i++) flats.push({ ["k" + i]: i });
   flats.push({ type: "RAW", value: 3, id: "f-3" }, { k299: "again" }, { fresh: true });
+  // Routes (type and path) of requests are numbered alike: a known one, and a new one once full.
+  flats.push({ id: "r-1", type: "GET", path: ["a"] }, { id: "r-2", type: "APPLY", path: ["new", "route"], argumentList: [] });
   for (const data of flats) listener({ data, origin: "https://o.example" });
   // The general conversion of the messages without buffers, as every message was decoded before.
   const general = pyodide.runPython(`
