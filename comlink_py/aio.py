@@ -78,11 +78,12 @@ class Exposed:
         self.closed = False
 
     def _on_message(self, event: MessageEvent) -> None:
-        dispatch = self._exposer.receive(event)
+        exposer = self._exposer
+        dispatch = exposer.receive(event)
         if dispatch is None:
             return
         try:
-            result = dispatch.run()
+            result = exposer.perform(dispatch)
         except Exception as error:
             result = Thrown(error)
         if type(result) not in CLONE_ATOMS and inspect.isawaitable(result):

@@ -48,11 +48,13 @@ def is_allowed_origin(allowed: Iterable[Origin], origin: str | None) -> bool:
 
 @dataclass(slots=True)
 class Dispatch:
-    """One accepted request: ``run()`` performs it and returns the raw result (maybe awaitable)."""
+    """One accepted request, for ``Exposer.perform``: a valid ``request``, or the ``error`` that
+    made it invalid (answered like an error the call raised)."""
 
     id: Any
     type: str
-    run: Callable[[], Any]
+    request: wire.Request | None
+    error: Exception | None = None
 
 
 # Path segments index these by number (and "length" is their length), as in JS.
@@ -120,10 +122,14 @@ class Exposer:
         try:
             request = wire.parse_request(data)
         except ProtocolError as error:
-            return Dispatch(id, str(kind), _raiser(error)) if id is not None else None
-        return Dispatch(id, request["type"], lambda: self._perform(request))
+            return Dispatch(id, str(kind), None, error) if id is not None else None
+        return Dispatch(id, request["type"], request)
 
-    def _perform(self, request: wire.Request) -> Any:
+    def perform(self, dispatch: Dispatch) -> Any:
+        """Run an accepted request: its raw result (maybe awaitable), or the error it raises."""
+        request = dispatch.request
+        if request is None:
+            raise dispatch.error  # type: ignore[misc]  # receive sets one or the other
         kind = request["type"]
         path = request["path"]
         if kind == wire.GET:
@@ -168,7 +174,9 @@ class Exposer:
             )
 
     def _step(self, obj: Any, segment: str) -> Any:
-        shape = _shape(type(obj))
+        shape = _shapes.get(type(obj)) if abc.get_cache_token() == _shapes_token else None
+        if shape is None:
+            shape = _shape(type(obj))
         if shape is _MAPPING:
             if segment in obj:
                 return obj[segment]
@@ -212,10 +220,3 @@ class Exposer:
         method = getattr(self.obj, finalizer, None)
         if callable(method):
             method()
-
-
-def _raiser(error: Exception) -> Callable[[], Any]:
-    def run() -> Any:
-        raise error
-
-    return run

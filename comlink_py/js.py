@@ -302,11 +302,13 @@ class _Ffi:
         self.window_port: Any = run_js(_WINDOW_PORT_JS)
 
     def flat_shape(self, keys: tuple[str, ...]) -> int | None:
-        """postFlat's number for these keys (registered on first use); None past _FLAT_SHAPES."""
-        shape = self.flat_shapes.get(keys)
-        if shape is None and len(self.flat_shapes) < _FLAT_SHAPES and _STRINGS.issuperset(map(type, keys)):
-            shape = self.flat_shapes[keys] = self.add_shape(*keys)
-        return shape
+        """postFlat's number for keys it does not know yet (see flat_shapes); None for non-string
+        keys or past _FLAT_SHAPES."""
+        if len(self.flat_shapes) < _FLAT_SHAPES and _STRINGS.issuperset(map(type, keys)):
+            shape: int = self.add_shape(*keys)
+            self.flat_shapes[keys] = shape
+            return shape
+        return None
 
     def encode(self, value: Any, eager: Any = None) -> Any:
         # eager_converter=None is not the same as leaving it out: Pyodide then fails on every value.
@@ -370,6 +372,29 @@ def _encode_default(value: Any, convert: Any, cache: Any) -> Any:
 # The key orders of a request, as wire.request builds them, that postCall rebuilds.
 _CALL_KEYS = frozenset({("id", "type"), ("id", "type", "path"), ("id", "type", "path", "argumentList")})
 _RAW_KEYS = ("type", "value")
+
+
+def _post_flat(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
+    """Post a message whose values are all atoms through postFlat; False, having posted nothing,
+    for any other message or once postFlat knows _FLAT_SHAPES key sets."""
+    values = message.values()
+    if len(values) == 3:  # {type, value, id}, every answer: spelled out, as map() and *values cost more
+        first, second, third = values
+        if not (type(first) in WIRE_ATOMS and type(second) in WIRE_ATOMS and type(third) in WIRE_ATOMS):
+            return False
+    elif not WIRE_ATOMS.issuperset(map(type, values)):
+        return False
+    keys = tuple(message)
+    shape = ffi.flat_shapes.get(keys)
+    if shape is None:
+        shape = ffi.flat_shape(keys)
+        if shape is None:
+            return False
+    if len(values) == 3:
+        ffi.post_flat(port, shape, first, second, third)
+    else:
+        ffi.post_flat(port, shape, *values)
+    return True
 
 
 def _post_call(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
@@ -552,19 +577,12 @@ class JsEndpoint:
         if self.closed:
             raise ConnectionError("cannot post on a closed endpoint")
         ffi = _ffi()
-        if not transfer and type(message) is dict:
-            values = message.values()
-            if WIRE_ATOMS.issuperset(map(type, values)):
-                shape = ffi.flat_shape(tuple(message))
-                if shape is not None:
-                    if len(values) == 3:  # {type, value, id}, every answer: a call with *values costs more
-                        first, second, third = values
-                        ffi.post_flat(self.port, shape, first, second, third)
-                    else:
-                        ffi.post_flat(self.port, shape, *values)
-                    return
-            elif _post_call(ffi, self.port, message):
-                return
+        if (
+            not transfer
+            and type(message) is dict
+            and (_post_flat(ffi, self.port, message) or _post_call(ffi, self.port, message))
+        ):
+            return
         post = self._post
         if post is None:
             post = self._post = self.port.postMessage
