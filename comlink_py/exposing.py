@@ -23,7 +23,7 @@ from .handlers import (
     Transferred,
     finalizer,
 )
-from .wire import ProtocolError
+from .wire import APPLY, CONSTRUCT, ENDPOINT, GET, RAW, SET, ProtocolError
 
 if TYPE_CHECKING:
     from .endpoint import Endpoint, MessageEvent
@@ -132,19 +132,12 @@ class Exposer:
             raise dispatch.error  # type: ignore[misc]  # receive sets one or the other
         kind = request["type"]
         path = request["path"]
-        if kind == wire.GET:
-            return self.resolve(path)
-        if kind == wire.SET:
-            parent = self.resolve(path[:-1])
-            value = from_wire(request["value"], self.endpoint)
-            self._assign(parent, path[-1], value)
-            return True
-        if kind == wire.APPLY or kind == wire.CONSTRUCT:
+        if kind in (APPLY, CONSTRUCT):  # the commonest first
             target = self.resolve(path)
             endpoint = self.endpoint
             # RAW arguments are read in place: a call to from_wire each costs more than the rest.
             args: list[Any] = [
-                a.get("value") if a["type"] == wire.RAW else from_wire(a, endpoint)
+                a.get("value") if a["type"] == RAW else from_wire(a, endpoint)
                 for a in request["argumentList"]
             ]
             if not callable(target):
@@ -152,8 +145,15 @@ class Exposer:
                 raise TypeError(f"{name} is not callable")
             keywords = args and type(args[-1]) is Kwargs
             result = target(*args[:-1], **args[-1]) if keywords else target(*args)
-            return ProxyMarked(result) if kind == wire.CONSTRUCT else result
-        if kind == wire.ENDPOINT:
+            return ProxyMarked(result) if kind == CONSTRUCT else result
+        if kind == GET:
+            return self.resolve(path)
+        if kind == SET:
+            parent = self.resolve(path[:-1])
+            value = from_wire(request["value"], self.endpoint)
+            self._assign(parent, path[-1], value)
+            return True
+        if kind == ENDPOINT:
             near, far = self.endpoint.new_channel()  # type: ignore[attr-defined]
             self.serve(self.obj, near)
             return Transferred(far, [far])
@@ -203,7 +203,7 @@ class Exposer:
     def reply(self, dispatch: Dispatch, result: Any) -> tuple[dict[str, Any], list[Any]]:
         """The response message for a result; a ``Thrown`` result travels through ``throw``."""
         if is_plain_atom(result):
-            return {"type": wire.RAW, "value": result, "id": dispatch.id}, []  # most answers
+            return {"type": RAW, "value": result, "id": dispatch.id}, []  # most answers
         try:
             wire_value, transferables = to_wire(result, self.endpoint)
         except Exception as error:

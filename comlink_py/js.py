@@ -227,9 +227,8 @@ _LISTENER_JS = f"""(() => {{
 }})()"""
 
 # postFlat(port, shape, value...) posts {key: value, ...} with the keys of a shape that addShape(key...)
-# registered. For a message whose values are all atoms (a response to most calls) this is one FFI
-# call that Pyodide converts on the way, and the keys, the same for every answer, are not converted
-# again each time.
+# registered. For an answer of an atom ({type, value, id}) this is one FFI call that Pyodide converts
+# on the way, and the keys, the same for every answer, are not converted again each time.
 _POST_FLAT_JS = """(() => {
   const shapes = [];
   const addShape = (...keys) => shapes.push(keys) - 1;
@@ -375,14 +374,13 @@ _RAW_KEYS = ("type", "value")
 
 
 def _post_flat(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
-    """Post a message whose values are all atoms through postFlat; False, having posted nothing,
-    for any other message or once postFlat knows _FLAT_SHAPES key sets."""
-    values = message.values()
-    if len(values) == 3:  # {type, value, id}, every answer: spelled out, as map() and *values cost more
-        first, second, third = values
-        if not (type(first) in WIRE_ATOMS and type(second) in WIRE_ATOMS and type(third) in WIRE_ATOMS):
-            return False
-    elif not WIRE_ATOMS.issuperset(map(type, values)):
+    """Post a message of three atoms, the shape of every answer ({type, value, id}), through
+    postFlat; False, having posted nothing, for any other message or once postFlat knows
+    _FLAT_SHAPES key sets. The values are spelled out: map() and a call with *values cost more."""
+    if len(message) != 3:
+        return False
+    first, second, third = message.values()
+    if not (type(first) in WIRE_ATOMS and type(second) in WIRE_ATOMS and type(third) in WIRE_ATOMS):
         return False
     keys = tuple(message)
     shape = ffi.flat_shapes.get(keys)
@@ -390,10 +388,7 @@ def _post_flat(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
         shape = ffi.flat_shape(keys)
         if shape is None:
             return False
-    if len(values) == 3:
-        ffi.post_flat(port, shape, first, second, third)
-    else:
-        ffi.post_flat(port, shape, *values)
+    ffi.post_flat(port, shape, first, second, third)
     return True
 
 
@@ -410,8 +405,11 @@ def _post_call(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
         ffi.post_call(port, msg_id, kind, -1, -1)
         return True
     path = message["path"]
-    if type(path) is not list or not _STRINGS.issuperset(map(type, path)):
+    if type(path) is not list:
         return False
+    for segment in path:  # a loop: map() costs more for the usual one or two segments
+        if type(segment) is not str:
+            return False
     if len(keys) == 3:
         ffi.post_call(port, msg_id, kind, len(path), -1, *path)
         return True
@@ -426,7 +424,13 @@ def _post_call(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
         if type(value) not in WIRE_ATOMS:
             return False
         values.append(value)
-    ffi.post_call(port, msg_id, kind, len(path), len(values), *path, *values)
+    if len(path) == 1 and len(values) <= 1:  # most calls: positional, as a call with *args costs more
+        if values:
+            ffi.post_call(port, msg_id, kind, 1, 1, path[0], values[0])
+        else:
+            ffi.post_call(port, msg_id, kind, 1, 0, path[0])
+    else:
+        ffi.post_call(port, msg_id, kind, len(path), len(values), *path, *values)
     return True
 
 

@@ -9,9 +9,9 @@ from typing import Any
 from .conftest import NodeRun
 
 FLAT, CALL, GENERAL = "post_flat", "post_call", None
-# The path each posted message takes: atoms-only answers and requests of atoms use a shortcut;
+# The path each posted message takes: answers of atoms and requests of atoms use a shortcut;
 # anything else (nested values, other key orders, handlers, SET, non-string ids or paths) does not.
-SHORTCUTS = [FLAT, FLAT, FLAT, FLAT, CALL, CALL, FLAT, CALL] + [GENERAL] * 7  # RELEASE is flat
+SHORTCUTS = [FLAT, FLAT, FLAT, FLAT, CALL, CALL, CALL, CALL, CALL] + [GENERAL] * 7
 ORIGIN = "https://o.example"
 ARGUMENTS = [["int", 1], ["JsNull", None], ["NoneType", None], ["JsBigInt", repr(2**64)]]
 

@@ -45,6 +45,7 @@ messages = [
     {"id": "b-2", "type": "GET", "path": []},
     {"id": "b-3", "type": "RELEASE"},
     {"id": "b-4", "type": "APPLY", "path": ["f"], "argumentList": []},
+    {"id": "b-5", "type": "APPLY", "path": ["f"], "argumentList": [{"type": "RAW", "value": "one"}]},
     {"id": "c-1", "type": "APPLY", "path": ["f"], "argumentList": [{"type": "RAW", "value": [1, 2]}]},
     {"id": "c-2", "type": "APPLY", "path": ["f"], "argumentList": [{"value": 1, "type": "RAW"}]},
     {"type": "APPLY", "id": "c-3", "path": ["f"]},
