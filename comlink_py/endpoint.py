@@ -50,8 +50,9 @@ class Endpoint(Protocol):
 
 def call_each(callbacks: Iterable[Callable[..., None]], *args: Any) -> None:
     """Call every callback with ``args``, as adapters do for listeners. One that raises is logged
-    and the rest still run: an exception reaching a JS event handler would end the worker."""
-    for callback in tuple(callbacks):
+    and the rest still run: an exception reaching a JS event handler would end the worker. A list
+    is copied first, so that a callback may add or remove callbacks; a tuple is used as it is."""
+    for callback in callbacks if type(callbacks) is tuple else tuple(callbacks):
         try:
             callback(*args)
         except Exception:

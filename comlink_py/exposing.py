@@ -163,8 +163,24 @@ class Exposer:
 
     def resolve(self, path: Sequence[str]) -> Any:
         obj = self.obj
-        for segment in path:
-            obj = self._step(obj, segment)
+        for segment in path:  # each step inline: a call per step costs more than the step
+            shape = _shapes.get(type(obj)) if abc.get_cache_token() == _shapes_token else None
+            if shape is None:
+                shape = _shape(type(obj))
+            if shape is _MAPPING:
+                if segment in obj:
+                    obj = obj[segment]
+                    continue
+            elif shape is _SEQUENCE:
+                if segment.isdecimal():
+                    obj = obj[int(segment)]
+                    continue
+                if segment == "length":
+                    obj = len(obj)
+                    continue
+            if segment[:1] == "_":
+                self._check_name(segment)
+            obj = getattr(obj, segment)
         return obj
 
     def _check_name(self, name: str) -> None:
@@ -172,22 +188,6 @@ class Exposer:
             raise PermissionError(
                 f"access to private name {name!r} is refused (expose with allow_private=True to allow)"
             )
-
-    def _step(self, obj: Any, segment: str) -> Any:
-        shape = _shapes.get(type(obj)) if abc.get_cache_token() == _shapes_token else None
-        if shape is None:
-            shape = _shape(type(obj))
-        if shape is _MAPPING:
-            if segment in obj:
-                return obj[segment]
-        elif shape is _SEQUENCE:
-            if segment.isdecimal():
-                return obj[int(segment)]
-            if segment == "length":
-                return len(obj)
-        if segment[:1] == "_":
-            self._check_name(segment)
-        return getattr(obj, segment)
 
     def _assign(self, parent: Any, segment: str, value: Any) -> None:
         if isinstance(parent, dict):

@@ -560,7 +560,7 @@ class JsEndpoint:
         self.port: Any = port
         self._post: Any = None  # port.postMessage, looked up once: each FFI lookup costs
         self.closed = False
-        self._listeners: list[Listener] = []
+        self._listeners: tuple[Listener, ...] = ()  # replaced, never changed: delivery needs no copy
         self._shapes: list[tuple[Any, ...]] = []  # the key sets and routes the JS listener numbered
         self._js_listener: Any = None
         self._py_listener: Any = None
@@ -609,7 +609,7 @@ class JsEndpoint:
                 item._detached()
 
     def add_listener(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+        self._listeners += (listener,)
         if self._js_listener is None:
             dom_style = hasattr(self.port, "addEventListener")
             ffi = _ffi()
@@ -620,7 +620,8 @@ class JsEndpoint:
 
     def remove_listener(self, listener: Listener) -> None:
         if listener in self._listeners:
-            self._listeners.remove(listener)
+            index = self._listeners.index(listener)
+            self._listeners = self._listeners[:index] + self._listeners[index + 1 :]
         if not self._listeners:
             self._stop_listening()
 
@@ -689,7 +690,7 @@ class JsEndpoint:
 
     def _on_close(self, *_: Any) -> None:
         self.closed = True
-        self._listeners.clear()
+        self._listeners = ()
         self._stop_listening()
         closer, self._js_close = self._js_close, None
         if closer is not None:
