@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import datetime as _dt
-import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -327,12 +326,18 @@ class _Ffi:
             raise DataCloneError(f"could not convert the message to JavaScript: {error}") from error
 
 
-@functools.cache
+_FFI: _Ffi | None = None
+
+
 def _ffi() -> _Ffi:
-    try:
-        return _Ffi()
-    except ImportError as error:
-        raise RuntimeError("comlink_py.js needs Pyodide (the 'js' module is missing)") from error
+    """Pyodide's FFI, looked up on first use (hot paths read _FFI, set from then on)."""
+    global _FFI
+    if _FFI is None:
+        try:
+            _FFI = _Ffi()
+        except ImportError as error:
+            raise RuntimeError("comlink_py.js needs Pyodide (the 'js' module is missing)") from error
+    return _FFI
 
 
 def _constructor_name(value: Any) -> str | None:
@@ -580,7 +585,7 @@ class JsEndpoint:
     def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None:
         if self.closed:
             raise ConnectionError("cannot post on a closed endpoint")
-        ffi = _ffi()
+        ffi = _FFI or _ffi()
         if (
             not transfer
             and type(message) is dict
@@ -666,14 +671,14 @@ class JsEndpoint:
             # arrays only; 2 anything else, for the decoder.
             if kind == 3:
                 data = dict(zip(self._shapes[parts[0]], parts[1:], strict=True))
+            elif kind == 4:
+                data = _call_message(parts, self._shapes, -1)
             elif kind == 5 or kind == 6:
                 half = len(parts) // 2
                 keys = parts[:half]
                 if kind == 5:
                     self._shapes.append(keys)
                 data = dict(zip(keys, parts[half:], strict=True))
-            elif kind == 4:
-                data = _call_message(parts, self._shapes, -1)
             elif kind == 7 or kind == 8:
                 data = _call_message(parts, self._shapes, 1 if kind == 7 else 0)
             elif kind == 0:

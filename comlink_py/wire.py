@@ -147,5 +147,7 @@ def parse_request(data: Mapping[str, Any]) -> Request:
             args = []
         if not isinstance(args, list):
             raise ProtocolError("'argumentList' must be a list of wire values")
-        msg["argumentList"] = [check_wire_value(a, "argumentList", i) for i, a in enumerate(args)]
+        msg["argumentList"] = (
+            [check_wire_value(a, "argumentList", i) for i, a in enumerate(args)] if args else []
+        )
     return msg
