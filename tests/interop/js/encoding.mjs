@@ -135,6 +135,7 @@ seen
   // Routes (type and path) of requests are numbered alike: a known one, and a new one once full.
   flats.push({ id: "r-1", type: "GET", path: ["a"] }, { id: "r-2", type: "APPLY", path: ["new", "route"], argumentList: [] });
   for (const data of flats) listener({ data, origin: "https://o.example" });
+  listener({ data: { last: 1 }, origin: "" }); // what Node's ports and workers report: no origin
   // The general conversion of the messages without buffers, as every message was decoded before.
   const general = pyodide.runPython(`
 from comlink_py.js import _ffi
