@@ -16,13 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import wire
 from .codec import from_wire, is_plain_atom, to_wire
-from .handlers import (
-    Kwargs,
-    ProxyMarked,
-    Thrown,
-    Transferred,
-    finalizer,
-)
+from .handlers import Kwargs, ProxyMarked, Thrown, Transferred, finalizer
 from .wire import APPLY, CONSTRUCT, ENDPOINT, GET, RAW, SET, ProtocolError
 
 if TYPE_CHECKING:
@@ -66,8 +60,9 @@ _shapes_token = abc.get_cache_token()
 
 
 def _shape(cls: type) -> str:
-    """How a path step reads an instance of ``cls``. Remembered per class, since the abstract-class
-    check costs more than the rest of a step; forgotten whenever any ABC gains a registration."""
+    """How a path step reads an instance of ``cls`` (``resolve`` looks in ``_shapes`` first).
+    Remembered per class, since the abstract-class check costs more than the rest of a step;
+    forgotten whenever any ABC gains a registration."""
     global _shapes_token
     token = abc.get_cache_token()
     if token != _shapes_token:

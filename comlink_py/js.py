@@ -42,7 +42,8 @@ log = logging.getLogger("comlink_py")
 # The JS event that tells a peer went away, by constructor name (Node only: browsers have none).
 _CLOSE_EVENTS = {"MessagePort": "close", "Worker": "exit"}
 
-# How many key sets of flat objects a JsEndpoint's listener numbers (see _LISTENER_JS).
+# How many key sets of flat objects and routes of requests a JsEndpoint's listener numbers (see
+# _LISTENER_JS); later new ones cross as strings.
 _SHAPES = 256
 
 # The class of the markers that stand in for ArrayBuffers while to_py converts a message: a message
@@ -50,14 +51,14 @@ _SHAPES = 256
 _KEPT = "ComlinkPyKeptBuffer"
 
 # makeListener(deliver, domStyle) -> the JS message listener of a JsEndpoint. It hands Python the
-# origin, a kind and the data in one call, the cheapest way the data allows: 0 a primitive, 3 a
-# plain object of primitives (most answers: its keys then values) and 4 a request of primitives
-# (as postCall's arguments) go as arguments, which Pyodide converts on the way; 1 plain objects
-# and arrays need a plain to_py; 2 anything else needs to_py with the decoder, which costs more
-# even when it is never called. For kinds 1 and 2 it swaps every ArrayBuffer in the data for a
-# marker while Python converts it: to_py would copy a buffer into Python's memory, a marker goes
-# to the decoder. The data is restored before the listener returns, so other JS listeners never
-# see a marker.
+# origin, a kind and the data in one call, the cheapest way the data allows (JsEndpoint._deliver
+# lists the kinds): a primitive, a plain object of primitives (most answers) and a Comlink request
+# of primitives (most calls) go as arguments, which Pyodide converts on the way, with the key set
+# or route as a number once it has been sent; other plain objects and arrays need a plain to_py,
+# and anything else to_py with the decoder, which costs more even when it is never called. For
+# those two it swaps every ArrayBuffer in the data for a marker while Python converts it: to_py
+# would copy a buffer into Python's memory, a marker goes to the decoder. The data is restored
+# before the listener returns, so other JS listeners never see a marker.
 _LISTENER_JS = f"""(() => {{
   class {_KEPT} {{ constructor(buffer) {{ this.buffer = buffer; }} }}
   const put = (container, key, value) =>
@@ -103,9 +104,10 @@ _LISTENER_JS = f"""(() => {{
     return [keys, values];
   }};
   // A Comlink request whose arguments are RAW wire values of primitives or ArrayBuffers (most
-  // calls), as the arguments postCall takes, then the indexes of the ArrayBuffer arguments (which
-  // reach Python as JsProxies, uncopied); null for anything else, key order included. The id goes
-  // first, as its number of pieces and the pieces (see idPieces).
+  // calls), as [id pieces, route, rest]: the route is the type, the path length (-1 without a
+  // path) and the segments; the rest is the argument count (-1 without argumentList), the values
+  // and the indexes of the ArrayBuffer arguments (which reach Python as JsProxies, uncopied).
+  // null for anything else, key order included.
   const CALL_KEYS = ["id", "type", "path", "argumentList"];
   // An id as [count, ...pieces] of at most 16 characters each (JS Comlink's ids have about 50).
   // Pyodide converts a longer string to Python through a buffer of its own, and while a large
@@ -132,7 +134,7 @@ _LISTENER_JS = f"""(() => {{
     if (keys.length < 2 || keys.length > 4 || keys.some((key, i) => key !== CALL_KEYS[i])) return null;
     const {{ id, type, path, argumentList }} = data;
     if (typeof id !== "string" || typeof type !== "string") return null;
-    const route = [type, -1]; // type, path length (-1: no path), segments: what a call shape numbers
+    const route = [type, -1];
     if (keys.length > 2) {{
       if (!Array.isArray(path)) return null;
       route[1] = path.length;
@@ -141,7 +143,7 @@ _LISTENER_JS = f"""(() => {{
         route.push(path[i]);
       }}
     }}
-    const rest = [-1]; // argument count (-1: no argumentList), values, indexes of ArrayBuffers
+    const rest = [-1];
     if (keys.length > 3) {{
       if (!Array.isArray(argumentList)) return null;
       const buffers = [];

@@ -82,7 +82,12 @@ await check("robustness.garbage", async () => {
   const answers = new Map();
   port.on("message", (data) => answers.set(data.id, data));
   for (const message of GARBAGE) port.postMessage(message);
-  await sleep(1500);
+  // Every request with an id gets an answer: wait for all of them (the 16 MB one takes a while on
+  // a loaded machine), then a little longer for any answer that should not come.
+  const answerable = GARBAGE.filter((m) => m?.id != null && m.id !== "response").map((m) => m.id);
+  const deadline = Date.now() + 30_000;
+  while (!answerable.every((id) => answers.has(id)) && Date.now() < deadline) await sleep(20);
+  await sleep(300);
   const summary = {};
   for (const [id, data] of answers) {
     summary[id] = data.type === "HANDLER" ? [data.name, data.value?.value?.name, data.value?.value?.message] : [data.type];
