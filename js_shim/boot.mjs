@@ -102,10 +102,11 @@ export function servingGate(port) {
  */
 export function callingGate(ep) {
   const pending = new Set();
-  const listeners = new Set();
+  let listeners = []; // replaced, never changed, so that delivery walks it without a copy or iterator
   let failure = null;
   const deliver = (event) => {
-    for (const listener of listeners) {
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = listeners[i];
       if (typeof listener === "function") listener(event);
       else listener.handleEvent(event);
     }
@@ -126,8 +127,12 @@ export function callingGate(ep) {
         if (isRequest(message)) pending.add(message.id);
         ep.postMessage(message, transfer);
       },
-      addEventListener: (type, listener) => listeners.add(listener),
-      removeEventListener: (type, listener) => listeners.delete(listener),
+      addEventListener(type, listener) {
+        if (!listeners.includes(listener)) listeners = [...listeners, listener];
+      },
+      removeEventListener(type, listener) {
+        listeners = listeners.filter((known) => known !== listener);
+      },
       start: () => ep.start?.(),
     },
     fail(info) {
