@@ -256,8 +256,7 @@ class _Link:
         if settled is None:
             return
         call, outcome = settled
-        if call.timer is not None:
-            _stop_timer(call)
+        _stop_timer(call)
         if outcome.error is None and not call.done():
             # Not for errors: asyncio marks an exception unretrieved after the callbacks are
             # scheduled, so a task that took it at once would leave a spurious warning behind.

@@ -171,18 +171,25 @@ _LISTENER_JS = f"""(() => {{
     const keySets = new Map();
     const routes = new Map();
     let shapeCount = 0;
-    const shapeOf = (shapes, keys) => {{
+    // The number of keys (a key set or route) in shapes: >= 0 if Python knows it, NEW if it is
+    // numbered now (Python numbers it next, from the strings), NONE once the table is full.
+    const NEW = -1;
+    const NONE = -2;
+    const numberOf = (shapes, keys) => {{
       let node = shapes;
       for (let i = 0; i < keys.length; i++) {{
         let next = node.get(keys[i]);
         if (next === undefined) {{
-          if (shapeCount >= {_SHAPES}) return null;
+          if (shapeCount >= {_SHAPES}) return NONE;
           next = new Map();
           node.set(keys[i], next);
         }}
         node = next;
       }}
-      return node;
+      if (node.shape !== undefined) return node.shape;
+      if (shapeCount >= {_SHAPES}) return NONE;
+      node.shape = shapeCount++;
+      return NEW;
     }};
     return (arg) => {{
       const data = domStyle ? arg.data : arg;
@@ -191,24 +198,16 @@ _LISTENER_JS = f"""(() => {{
       const flat = flatEntries(data);
       if (flat !== null) {{
         const [keys, values] = flat;
-        const node = shapeOf(keySets, keys);
-        if (node !== null && node.shape !== undefined) return deliver(origin, 3, node.shape, ...values);
-        if (node !== null && shapeCount < {_SHAPES}) {{
-          node.shape = shapeCount++;
-          return deliver(origin, 5, ...keys, ...values); // a new key set: Python numbers it next
-        }}
-        return deliver(origin, 6, ...keys, ...values);
+        const shape = numberOf(keySets, keys);
+        if (shape >= 0) return deliver(origin, 3, shape, ...values);
+        return deliver(origin, shape === NEW ? 5 : 6, ...keys, ...values);
       }}
       const call = isPlain(data) ? callParts(data) : null;
       if (call !== null) {{
         const [id, route, rest] = call;
-        const node = shapeOf(routes, route);
-        if (node !== null && node.shape !== undefined) return deliver(origin, 4, ...id, node.shape, ...rest);
-        if (node !== null && shapeCount < {_SHAPES}) {{
-          node.shape = shapeCount++;
-          return deliver(origin, 7, ...id, ...route, ...rest); // a new route: Python numbers it next
-        }}
-        return deliver(origin, 8, ...id, ...route, ...rest);
+        const shape = numberOf(routes, route);
+        if (shape >= 0) return deliver(origin, 4, ...id, shape, ...rest);
+        return deliver(origin, shape === NEW ? 7 : 8, ...id, ...route, ...rest);
       }}
       const walk = {{ seen: new Set(), undo: [], plain: true }};
       try {{

@@ -1,6 +1,6 @@
 // The control of rows 3 and 5: JS Comlink exposing the benchmark target in a worker that has loaded
-// Pyodide but never runs Python. What this row pays beyond row 2 comes with Pyodide's JS heap in
-// the worker (V8 collects it when a large ArrayBuffer arrives), not with comlink_py.
+// Pyodide but never runs Python. What this row pays beyond row 2 comes with holding Pyodide (its
+// large JS heap), not with running Python or comlink_py.
 import { parentPort } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
