@@ -205,17 +205,17 @@ def _may_resume_now(loop: asyncio.AbstractEventLoop) -> bool:
 class _Call(asyncio.Future[Any]):
     """The future of one pending call. Cancelling it (directly, or through a cancelled task or
     ``wait_for``) forgets the call at once, so no done-callback has to run for every call: in
-    Pyodide each callback is a trip through the JS event loop."""
+    Pyodide each callback is a trip through the JS event loop.
 
-    def __init__(self, link: _Link, resumer: _Resumer) -> None:
-        super().__init__(loop=resumer)  # type: ignore[arg-type]
-        self.link = link
-        self.resumer = resumer
-        self.msg_id = ""
-        self.timer: asyncio.TimerHandle | None = None
+    Made as ``_Call(loop=link's resumer)``, then given ``link`` and ``msg_id`` (``_Link.send``):
+    an ``__init__`` of its own would cost more than the future itself."""
+
+    link: _Link
+    msg_id: str = ""
+    timer: asyncio.TimerHandle | None = None
 
     def get_loop(self) -> asyncio.AbstractEventLoop:
-        return self.resumer.loop  # what asyncio compares with the awaiting task's loop
+        return self.link.loop  # type: ignore[return-value]  # what asyncio compares with the task's loop
 
     def cancel(self, msg: Any | None = None) -> bool:
         if not super().cancel(msg):
@@ -257,10 +257,10 @@ class _Link:
             return
         call, outcome = settled
         _stop_timer(call)
-        if outcome.error is None and not call.done():
+        resumer = self.resumer  # set by the first call
+        if resumer is not None and outcome.error is None and not call.done():
             # Not for errors: asyncio marks an exception unretrieved after the callbacks are
             # scheduled, so a task that took it at once would leave a spurious warning behind.
-            resumer = call.resumer
             resumer.armed = True
             try:
                 call.set_result(outcome.value)
@@ -296,7 +296,8 @@ class _Link:
         if resumer is None:
             resumer = self.resumer = _Resumer(_loop())
             self.loop = resumer.loop
-        call = _Call(self, resumer)
+        call = _Call(loop=resumer)  # type: ignore[arg-type]
+        call.link = self
         if self.closed:
             call.set_exception(ConnectionClosedError("the endpoint is closed"))
             return call

@@ -111,7 +111,7 @@ class Exposer:
             log.warning("Invalid origin %r for comlink proxy", event.origin)
             return None
         kind = data.get("type")
-        if kind in _RESPONSE_TYPES:
+        if type(kind) is str and kind in _RESPONSE_TYPES:  # a list would not even hash
             return None
         id = data.get("id")
         try:
@@ -129,17 +129,18 @@ class Exposer:
         path = request["path"]
         if kind in (APPLY, CONSTRUCT):  # the commonest first
             target = self.resolve(path)
-            endpoint = self.endpoint
-            # RAW arguments are read in place: a call to from_wire each costs more than the rest.
-            args: list[Any] = [
-                a.get("value") if a["type"] == RAW else from_wire(a, endpoint)
-                for a in request["argumentList"]
-            ]
             if not callable(target):
                 name = ".".join(path) or "the exposed object"
                 raise TypeError(f"{name} is not callable")
-            keywords = args and type(args[-1]) is Kwargs
-            result = target(*args[:-1], **args[-1]) if keywords else target(*args)
+            wires = request["argumentList"]
+            if wires:
+                endpoint = self.endpoint
+                # RAW arguments are read in place: a call to from_wire each costs more than the rest.
+                args = [a.get("value") if a["type"] == RAW else from_wire(a, endpoint) for a in wires]
+                last = args[-1]
+                result = target(*args[:-1], **last) if type(last) is Kwargs else target(*args)
+            else:
+                result = target()
             return ProxyMarked(result) if kind == CONSTRUCT else result
         if kind == GET:
             return self.resolve(path)

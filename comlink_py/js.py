@@ -3,11 +3,12 @@ Worker, Comlink's ``nodeEndpoint(...)``, a window through ``window_endpoint``) s
 
 A message costs one ``to_py`` in and one ``to_js`` out, or less: the commonest messages (answers of
 atoms, requests whose arguments are atoms) cross as the arguments of one call and are built in JS or
-Python from them, to exactly what ``to_js`` or ``to_py`` would make. The converters are proxies made
-once per interpreter, and each ``JsEndpoint`` makes one PyProxy for its JS listener and destroys it
-when the last Python listener goes, so calls create no PyProxies and released proxies leave none
-behind. ArrayBuffers are not copied into Python's memory on the way in: they arrive as
-``JsArrayBuffer``. The module imports in CPython too: Pyodide is only touched on first use.
+Python from them, to exactly what ``to_js`` or ``to_py`` would make. The converters and the buffer
+that carries ids into Python are proxies made once per interpreter, and each ``JsEndpoint`` makes
+one PyProxy for its JS listener and destroys it when the last Python listener goes, so calls create
+no PyProxies and released proxies leave none behind. ArrayBuffers are not copied into Python's
+memory on the way in: they arrive as ``JsArrayBuffer``. The module imports in CPython too: Pyodide
+is only touched on first use.
 """
 
 from __future__ import annotations
@@ -43,23 +44,37 @@ log = logging.getLogger("comlink_py")
 _CLOSE_EVENTS = {"MessagePort": "close", "Worker": "exit"}
 
 # How many key sets of flat objects and routes of requests a JsEndpoint's listener numbers (see
-# _LISTENER_JS); later new ones cross as strings.
+# _ENDPOINT_JS); later new ones cross as strings.
 _SHAPES = 256
 
 # The class of the markers that stand in for ArrayBuffers while to_py converts a message: a message
 # cannot carry an instance of it (structured cloning keeps no classes), so the name is unambiguous.
 _KEPT = "ComlinkPyKeptBuffer"
 
-# makeListener(deliver, domStyle) -> the JS message listener of a JsEndpoint. It hands Python the
-# origin, a kind and the data in one call, the cheapest way the data allows (JsEndpoint._deliver
-# lists the kinds): a primitive, a plain object of primitives (most answers) and a Comlink request
-# of primitives (most calls) go as arguments, which Pyodide converts on the way, with the key set
-# or route as a number once it has been sent; other plain objects and arrays need a plain to_py,
-# and anything else to_py with the decoder, which costs more even when it is never called. For
-# those two it swaps every ArrayBuffer in the data for a marker while Python converts it: to_py
-# would copy a buffer into Python's memory, a marker goes to the decoder. The data is restored
-# before the listener returns, so other JS listeners never see a marker.
-_LISTENER_JS = f"""(() => {{
+# [addShape, addRoute, bind, useIdBuffer]: bind(port) -> [listen, postFlat, postCall, answer], what
+# a JsEndpoint calls in JS, bound to its port (passing the port to each call costs about as much
+# as a value); useIdBuffer(proxy) gives JS _ID_BUFFER, where listeners write the ids of requests.
+#
+# listen(deliver, domStyle) -> the JS message listener. It hands Python the origin, a kind and the
+# data in one call, the cheapest way the data allows (JsEndpoint._deliver lists the kinds): a
+# primitive, a plain object of primitives (most answers) and a Comlink request of primitives (most
+# calls) go as arguments, which Pyodide converts on the way, with the key set or route as a number
+# once it has been sent; other plain objects and arrays need a plain to_py, and anything else to_py
+# with the decoder, which costs more even when it is never called. For those two it swaps every
+# ArrayBuffer in the data for a marker while Python converts it: to_py would copy a buffer into
+# Python's memory, a marker goes to the decoder. The data is restored before the listener returns,
+# so other JS listeners never see a marker.
+#
+# postFlat(shape, value...) posts {key: value, ...} with the keys of a shape that addShape(key...)
+# registered: an answer of an atom ({type, value, id}) in one FFI call that Pyodide converts on the
+# way, without converting the keys again each time. postCall(id, route, argumentCount, ...values)
+# posts a request {id, type, path, argumentList} whose arguments are RAW wire values of atoms, the
+# shape of most calls, with the type and path of a route that addRoute(type, pathLength, ...path)
+# registered; a length or count of -1 leaves that key out. to_js takes about four times as long.
+# answer(value) posts {type: "RAW", value, id} with the id of the request being delivered, held in
+# JS: a request answered while it is delivered (any call with a result at hand) never converts its
+# id back from Python.
+_ENDPOINT_JS = f"""(() => {{
   class {_KEPT} {{ constructor(buffer) {{ this.buffer = buffer; }} }}
   const put = (container, key, value) =>
     container instanceof Map ? container.set(key, value) : (container[key] = value);
@@ -89,48 +104,52 @@ _LISTENER_JS = f"""(() => {{
       for (const key of Object.keys(value)) visit(value, key, value[key], walk);
     }}
   }};
-  // The keys and values of a plain object whose values are all primitives (most answers); null
-  // for anything else.
-  const flatEntries = (data) => {{
-    const proto = Object.getPrototypeOf(data);
-    if (proto !== Object.prototype && proto !== null) return null;
-    const keys = Object.keys(data);
+  // The values of a plain object's keys if they are all primitives (most answers), else null.
+  const flatValues = (data, keys) => {{
     const values = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {{
       const value = data[keys[i]];
       if (typeof value === "object" && value !== null) return null;
       values[i] = value;
     }}
-    return [keys, values];
+    return values;
   }};
   // A Comlink request whose arguments are RAW wire values of primitives or ArrayBuffers (most
-  // calls), as [id pieces, route, rest]: the route is the type, the path length (-1 without a
+  // calls), as [id parts, route, rest]: the route is the type, the path length (-1 without a
   // path) and the segments; the rest is the argument count (-1 without argumentList), the values
   // and the indexes of the ArrayBuffer arguments (which reach Python as JsProxies, uncopied).
   // null for anything else, key order included.
   const CALL_KEYS = ["id", "type", "path", "argumentList"];
-  // An id as [count, ...pieces] of at most 16 characters each (JS Comlink's ids have about 50).
-  // Pyodide converts a longer string to Python through a buffer of its own, and while a large
-  // ArrayBuffer has just arrived, V8 answers each such allocation with a step of marking the
-  // heap: a call carrying 64 MiB took milliseconds for its id alone. Up to 16 characters, the
-  // buffer is made on V8's heap instead.
-  const idPieces = (id) => {{
-    if (id.length <= 16 || id.length > 256) return [1, id];
-    const pieces = [0];
-    for (let start = 0; start < id.length; ) {{
-      let end = Math.min(start + 16, id.length);
-      const last = id.charCodeAt(end - 1);
-      if (end < id.length && last >= 0xd800 && last <= 0xdbff) end -= 1; // a surrogate pair stays whole
-      pieces.push(id.slice(start, end));
-      start = end;
+  // An id as [length] once its characters are written to the shared id buffer (a bytearray of
+  // Python's, see useIdBuffer), else as [-1, id]: Pyodide converts a string to Python through a
+  // Uint32Array of its own, which for JS Comlink's ids of about 50 characters costs more than
+  // the rest of the call's arguments (and milliseconds while V8 collects after a large
+  // ArrayBuffer arrived), where Python decodes the buffer's bytes in a fraction of that.
+  let idProxy = null;
+  let idBuffer = null;
+  let idBytes = new Uint8Array(0);
+  const useIdBuffer = (proxy) => {{
+    idProxy = proxy;
+  }};
+  const idParts = (id) => {{
+    if (idBytes.length === 0) {{
+      // Not yet, or the WebAssembly memory grew, which detaches every view of it.
+      idBuffer?.release();
+      idBuffer = idProxy.getBuffer("u8");
+      idBytes = idBuffer.data;
     }}
-    pieces[0] = pieces.length - 1;
-    return pieces;
+    const length = id.length;
+    if (length > idBytes.length) return [-1, id];
+    for (let i = 0; i < length; i++) {{
+      const code = id.charCodeAt(i);
+      if (code > 255) return [-1, id]; // not Latin-1: its bytes would not decode to it
+      idBytes[i] = code;
+    }}
+    return [length];
   }};
   const isPlain = (value) =>
     typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
-  const callParts = (data) => {{
-    const keys = Object.keys(data);
+  const callParts = (data, keys) => {{
     if (keys.length < 2 || keys.length > 4 || keys.some((key, i) => key !== CALL_KEYS[i])) return null;
     const {{ id, type, path, argumentList }} = data;
     if (typeof id !== "string" || typeof type !== "string") return null;
@@ -161,101 +180,129 @@ _LISTENER_JS = f"""(() => {{
       rest[0] = argumentList.length;
       rest.push(...buffers);
     }}
-    return [idPieces(id), route, rest];
+    return [idParts(id), route, rest];
   }};
-  return (deliver, domStyle) => {{
-    // The key sets of flat objects and the routes (type and path) of requests this listener has
-    // sent, as tries of Maps whose nodes hold their number: after its first time a key set or
-    // route crosses as that number (JsEndpoint._shapes numbers them alike), as converting each
-    // string to Python costs about as much as a value.
-    const keySets = new Map();
-    const routes = new Map();
-    let shapeCount = 0;
-    // The number of keys (a key set or route) in shapes: >= 0 if Python knows it, NEW if it is
-    // numbered now (Python numbers it next, from the strings), NONE once the table is full.
-    const NEW = -1;
-    const NONE = -2;
-    const numberOf = (shapes, keys) => {{
-      let node = shapes;
-      for (let i = 0; i < keys.length; i++) {{
-        let next = node.get(keys[i]);
-        if (next === undefined) {{
-          if (shapeCount >= {_SHAPES}) return NONE;
-          next = new Map();
-          node.set(keys[i], next);
+  const flatShapes = [];
+  const addShape = (...keys) => flatShapes.push(keys) - 1;
+  const callRoutes = [];
+  const addRoute = (type, pathLength, ...path) => callRoutes.push([type, pathLength < 0 ? null : path]) - 1;
+  const bind = (port) => {{
+    let current; // the id of the request being delivered, if any
+    const listen = (deliver, domStyle) => {{
+      // The key sets of flat objects and the routes (type and path) of requests this listener has
+      // sent, as tries of Maps whose nodes hold their number: after its first time a key set or
+      // route crosses as that number (JsEndpoint._shapes numbers them alike), as converting each
+      // string to Python costs about as much as a value.
+      const keySets = new Map();
+      const routes = new Map();
+      let shapeCount = 0;
+      // The number of keys (a key set or route) in shapes: >= 0 if Python knows it, NEW if it is
+      // numbered now (Python numbers it next, from the strings), NONE once the table is full.
+      const NEW = -1;
+      const NONE = -2;
+      const numberOf = (shapes, keys) => {{
+        let node = shapes;
+        for (let i = 0; i < keys.length; i++) {{
+          let next = node.get(keys[i]);
+          if (next === undefined) {{
+            if (shapeCount >= {_SHAPES}) return NONE;
+            next = new Map();
+            node.set(keys[i], next);
+          }}
+          node = next;
         }}
-        node = next;
-      }}
-      if (node.shape !== undefined) return node.shape;
-      if (shapeCount >= {_SHAPES}) return NONE;
-      node.shape = shapeCount++;
-      return NEW;
+        if (node.shape !== undefined) return node.shape;
+        if (shapeCount >= {_SHAPES}) return NONE;
+        node.shape = shapeCount++;
+        return NEW;
+      }};
+      return (arg) => {{
+        const data = domStyle ? arg.data : arg;
+        const origin = domStyle && arg.origin ? arg.origin : undefined; // Node's ports say ""
+        if (typeof data !== "object" || data === null) return deliver(origin, 0, data);
+        const proto = Object.getPrototypeOf(data);
+        if (proto === Object.prototype || proto === null) {{
+          const keys = Object.keys(data);
+          const call = keys[0] === "id" && proto !== null ? callParts(data, keys) : null;
+          if (call !== null) {{
+            const [id, route, rest] = call;
+            const shape = numberOf(routes, route);
+            const outer = current;
+            current = data.id;
+            try {{
+              if (shape >= 0) return deliver(origin, 6, ...id, shape, ...rest);
+              return deliver(origin, shape === NEW ? 7 : 8, ...id, ...route, ...rest);
+            }} finally {{
+              current = outer;
+            }}
+          }}
+          const values = flatValues(data, keys);
+          if (values !== null) {{
+            const shape = numberOf(keySets, keys);
+            if (shape >= 0) return deliver(origin, 3, shape, ...values);
+            return deliver(origin, shape === NEW ? 4 : 5, ...keys, ...values);
+          }}
+        }}
+        const walk = {{ seen: new Set(), undo: [], plain: true }};
+        try {{
+          mark(data, walk);
+        }} catch {{
+          // Too deep to walk (a RangeError): what was swapped stays swapped; to_py says what is wrong.
+          walk.plain = false;
+        }}
+        const undo = walk.undo;
+        try {{
+          deliver(origin, walk.plain ? 1 : 2, data);
+        }} finally {{
+          for (let i = 0; i < undo.length; i += 3) put(undo[i], undo[i + 1], undo[i + 2]);
+        }}
+      }};
     }};
-    return (arg) => {{
-      const data = domStyle ? arg.data : arg;
-      const origin = domStyle && arg.origin ? arg.origin : undefined; // Node's ports say ""
-      if (typeof data !== "object" || data === null) return deliver(origin, 0, data);
-      const flat = flatEntries(data);
-      if (flat !== null) {{
-        const [keys, values] = flat;
-        const shape = numberOf(keySets, keys);
-        if (shape >= 0) return deliver(origin, 3, shape, ...values);
-        return deliver(origin, shape === NEW ? 5 : 6, ...keys, ...values);
-      }}
-      const call = isPlain(data) ? callParts(data) : null;
-      if (call !== null) {{
-        const [id, route, rest] = call;
-        const shape = numberOf(routes, route);
-        if (shape >= 0) return deliver(origin, 4, ...id, shape, ...rest);
-        return deliver(origin, shape === NEW ? 7 : 8, ...id, ...route, ...rest);
-      }}
-      const walk = {{ seen: new Set(), undo: [], plain: true }};
-      try {{
-        mark(data, walk);
-      }} catch {{
-        // Too deep to walk (a RangeError): what was swapped stays swapped; to_py says what is wrong.
-        walk.plain = false;
-      }}
-      const undo = walk.undo;
-      try {{
-        deliver(origin, walk.plain ? 1 : 2, data);
-      }} finally {{
-        for (let i = 0; i < undo.length; i += 3) put(undo[i], undo[i + 1], undo[i + 2]);
-      }}
+    // The messages are built by assignments: an answer built as an object literal took
+    // milliseconds to post in Node while V8 was under the pressure of a large ArrayBuffer that had
+    // just arrived (measured with 64 MiB transfers), built this way never.
+    const postFlat = (shape, ...values) => {{
+      const keys = flatShapes[shape];
+      const message = {{}};
+      for (let i = 0; i < keys.length; i++) message[keys[i]] = values[i];
+      port.postMessage(message);
     }};
+    const postCall = (id, route, argumentCount, ...values) => {{
+      const [type, path] = callRoutes[route];
+      const message = {{}};
+      message.id = id;
+      message.type = type;
+      if (path !== null) message.path = path.slice();
+      if (argumentCount >= 0) {{
+        const argumentList = new Array(argumentCount);
+        for (let i = 0; i < argumentCount; i++) {{
+          const wire = {{}};
+          wire.type = "RAW";
+          wire.value = values[i];
+          argumentList[i] = wire;
+        }}
+        message.argumentList = argumentList;
+      }}
+      port.postMessage(message);
+    }};
+    const answer = (value) => {{
+      const message = {{}};
+      message.type = "RAW";
+      message.value = value;
+      message.id = current;
+      port.postMessage(message);
+    }};
+    return [listen, postFlat, postCall, answer];
   }};
+  return [addShape, addRoute, bind, useIdBuffer];
 }})()"""
-
-# postFlat(port, shape, value...) posts {key: value, ...} with the keys of a shape that addShape(key...)
-# registered. For an answer of an atom ({type, value, id}) this is one FFI call that Pyodide converts
-# on the way, and the keys, the same for every answer, are not converted again each time.
-_POST_FLAT_JS = """(() => {
-  const shapes = [];
-  const addShape = (...keys) => shapes.push(keys) - 1;
-  const postFlat = (port, shape, ...values) => {
-    const keys = shapes[shape];
-    const message = {};
-    for (let i = 0; i < keys.length; i++) message[keys[i]] = values[i];
-    port.postMessage(message);
-  };
-  return [addShape, postFlat];
-})()"""
-# How many key sets postFlat learns; messages of any other flat shape go through to_js.
+# How many key sets postFlat and routes postCall learn; later new ones go through to_js.
 _FLAT_SHAPES = 64
+_ROUTES = 256
 
-# postCall(port, id, type, pathLength, argumentCount, ...pathThenValues) posts a Comlink request
-# {id, type, path, argumentList} whose arguments are RAW wire values of atoms, the shape of most
-# calls; a length of -1 leaves that key out. One FFI call, where to_js takes about four times as long.
-_POST_CALL_JS = """(port, id, type, pathLength, argumentCount, ...rest) => {
-  const message = { id, type };
-  if (pathLength >= 0) message.path = rest.slice(0, pathLength);
-  if (argumentCount >= 0) {
-    const argumentList = new Array(argumentCount);
-    for (let i = 0; i < argumentCount; i++) argumentList[i] = { type: "RAW", value: rest[pathLength + i] };
-    message.argumentList = argumentList;
-  }
-  port.postMessage(message);
-}"""
+# Where JS listeners write the id of a request for Python to read (see idParts in _ENDPOINT_JS):
+# one for all, as each is read before any other message can be delivered.
+_ID_BUFFER = bytearray(256)
 
 # windowPort(target, context, targetOrigin) -> what a JsEndpoint needs of a window: posting goes to
 # the target window with the origin it must have, and listening happens on the context (the window
@@ -294,10 +341,11 @@ class _Ffi:
         self.from_entries: Any = js.Object.fromEntries
         self.decoder: Any = create_proxy(_decode_default)
         self.encoder: Any = create_proxy(_encode_default)
-        self.listener: Any = run_js(_LISTENER_JS)
-        self.add_shape, self.post_flat = run_js(_POST_FLAT_JS)
+        self.add_shape, self.add_route, self.bind, use_id_buffer = run_js(_ENDPOINT_JS)
+        self.id_buffer: Any = create_proxy(_ID_BUFFER)  # lives as long as the interpreter
+        use_id_buffer(self.id_buffer)
         self.flat_shapes: dict[tuple[str, ...], int] = {}
-        self.post_call: Any = run_js(_POST_CALL_JS)
+        self.routes: dict[tuple[str | None, ...], int] = {}
         self.window_port: Any = run_js(_WINDOW_PORT_JS)
 
     def flat_shape(self, keys: tuple[str, ...]) -> int | None:
@@ -307,6 +355,19 @@ class _Ffi:
             shape: int = self.add_shape(*keys)
             self.flat_shapes[keys] = shape
             return shape
+        return None
+
+    def route(self, key: tuple[str | None, ...]) -> int | None:
+        """postCall's number for a route it does not know yet: ``(type, None)`` for a request
+        without a path, else ``(type, *path)``; None past _ROUTES."""
+        if len(self.routes) < _ROUTES:
+            kind, *path = key
+            if path == [None]:
+                route: int = self.add_route(kind, -1)
+            else:
+                route = self.add_route(kind, len(path), *path)
+            self.routes[key] = route
+            return route
         return None
 
     def encode(self, value: Any, eager: Any = None) -> Any:
@@ -374,12 +435,16 @@ def _encode_default(value: Any, convert: Any, cache: Any) -> Any:
     )
 
 
-# The key orders of a request, as wire.request builds them, that postCall rebuilds.
-_CALL_KEYS = frozenset({("id", "type"), ("id", "type", "path"), ("id", "type", "path", "argumentList")})
+# The key order of an answer, and of the requests (as wire.request builds them) postCall rebuilds.
+_ANSWER_KEYS = ("type", "value", "id")
+_APPLY_KEYS = ("id", "type", "path", "argumentList")
+_GET_KEYS = ("id", "type", "path")
+_BARE_KEYS = ("id", "type")
 _RAW_KEYS = ("type", "value")
+_NOBODY = object()  # JsEndpoint._answering while no request is delivered
 
 
-def _post_flat(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
+def _post_flat(ffi: _Ffi, post_flat: Any, message: dict[str, Any]) -> bool:
     """Post a message of three atoms, the shape of every answer ({type, value, id}), through
     postFlat; False, having posted nothing, for any other message or once postFlat knows
     _FLAT_SHAPES key sets. The values are spelled out: map() and a call with *values cost more."""
@@ -394,77 +459,99 @@ def _post_flat(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
         shape = ffi.flat_shape(keys)
         if shape is None:
             return False
-    ffi.post_flat(port, shape, first, second, third)
+    post_flat(shape, first, second, third)
     return True
 
 
-def _post_call(ffi: _Ffi, port: Any, message: dict[str, Any]) -> bool:
+def _post_call(ffi: _Ffi, post_call: Any, message: dict[str, Any]) -> bool:
     """Post a request of atoms only (ids and types are strings, every argument a RAW wire value of
-    an atom) through postCall; False, having posted nothing, for any other message."""
+    an atom) through postCall; False, having posted nothing, for any other message or a new route
+    once postCall knows _ROUTES."""
     keys = tuple(message)
-    if keys not in _CALL_KEYS:
+    if keys == _APPLY_KEYS:
+        args = message["argumentList"]
+        if type(args) is not list:
+            return False
+    elif keys in (_GET_KEYS, _BARE_KEYS):
+        args = None
+    else:
         return False
-    msg_id, kind = message["id"], message["type"]
+    msg_id = message["id"]
+    kind = message["type"]
     if type(msg_id) is not str or type(kind) is not str:
         return False
     if len(keys) == 2:
-        ffi.post_call(port, msg_id, kind, -1, -1)
-        return True
-    path = message["path"]
-    if type(path) is not list:
-        return False
-    for segment in path:  # a loop: map() costs more for the usual one or two segments
-        if type(segment) is not str:
-            return False
-    if len(keys) == 3:
-        ffi.post_call(port, msg_id, kind, len(path), -1, *path)
-        return True
-    args = message["argumentList"]
-    if type(args) is not list:
-        return False
-    values = []
-    for arg in args:
-        if type(arg) is not dict or tuple(arg) != _RAW_KEYS or arg["type"] != "RAW":
-            return False
-        value = arg["value"]
-        if type(value) not in WIRE_ATOMS:
-            return False
-        values.append(value)
-    if len(path) == 1 and len(values) <= 1:  # most calls: positional, as a call with *args costs more
-        if values:
-            ffi.post_call(port, msg_id, kind, 1, 1, path[0], values[0])
-        else:
-            ffi.post_call(port, msg_id, kind, 1, 0, path[0])
+        key: tuple[str | None, ...] = (kind, None)
     else:
-        ffi.post_call(port, msg_id, kind, len(path), len(values), *path, *values)
+        path = message["path"]
+        if type(path) is not list:
+            return False
+        for segment in path:  # a loop: map() costs more for the usual one or two segments
+            if type(segment) is not str:
+                return False
+        key = (kind, *path)
+    route = ffi.routes.get(key)
+    if route is None:
+        route = ffi.route(key)
+        if route is None:
+            return False
+    if args is None:
+        post_call(msg_id, route, -1)
+    elif not args:  # most calls: positional, as a call with *args costs more
+        post_call(msg_id, route, 0)
+    else:
+        values = []
+        for arg in args:
+            if type(arg) is not dict or tuple(arg) != _RAW_KEYS or arg["type"] != "RAW":
+                return False
+            value = arg["value"]
+            if type(value) not in WIRE_ATOMS:
+                return False
+            values.append(value)
+        if len(values) == 1:
+            post_call(msg_id, route, 1, values[0])
+        else:
+            post_call(msg_id, route, len(values), *values)
     return True
 
 
-def _call_message(parts: tuple[Any, ...], shapes: list[tuple[Any, ...]], numbered: int) -> dict[str, Any]:
-    """The request that the JS listener sent as callParts: the id in pieces, then the route (type,
-    path length, segments) or, with ``numbered`` -1, its number in ``shapes``, then the arguments.
-    With ``numbered`` 1 the route is new and joins ``shapes``."""
-    count = parts[0]
-    msg_id = parts[1] if count == 1 else "".join(parts[1 : 1 + count])
-    start = 1 + count
-    if numbered < 0:
-        route = shapes[parts[start]]
+# The kinds of message the JS listener delivers (see JsEndpoint._deliver).
+_PRIMITIVE, _PLAIN, _DECODE, _FLAT, _FLAT_NEW, _FLAT_UNNUMBERED, _CALL, _CALL_NEW, _CALL_UNNUMBERED = range(9)
+
+
+def _call_message(parts: tuple[Any, ...], shapes: list[Any], kind: int) -> dict[str, Any]:
+    """The request that the JS listener sent as callParts: the id's length in _ID_BUFFER (or -1
+    and the id), then the route's number in ``shapes`` (_CALL) or the route itself (type, path
+    length, segments; a _CALL_NEW route joins ``shapes``), then the arguments. A route is kept as
+    its type and path (None without one), so that a numbered one costs a copy of the path."""
+    length = parts[0]
+    if length >= 0:
+        msg_id = _ID_BUFFER[:length].decode("latin-1")
+        start = 1
+    else:
+        msg_id = parts[1]
+        start = 2
+    if kind == _CALL:
+        type_, path = shapes[parts[start]]
         start += 1
     else:
-        route = parts[start : start + 2 + max(parts[start + 1], 0)]
-        start += len(route)
-        if numbered:
-            shapes.append(route)
-    message = {"id": msg_id, "type": route[0]}
-    if route[1] >= 0:
-        message["path"] = list(route[2:])
+        type_, length = parts[start], parts[start + 1]
+        path = list(parts[start + 2 : start + 2 + length]) if length >= 0 else None
+        start += 2 + max(length, 0)
+        if kind == _CALL_NEW:
+            shapes.append((type_, path))
+    message = {"id": msg_id, "type": type_}
+    if path is not None:
+        message["path"] = path.copy()
     argument_count = parts[start]
-    if argument_count >= 0:
+    if argument_count > 0:
         start += 1
         values = list(parts[start : start + argument_count])
         for index in parts[start + argument_count :]:  # the arguments that are ArrayBuffers
             values[index] = JsArrayBuffer(values[index])
         message["argumentList"] = [{"type": "RAW", "value": value} for value in values]
+    elif argument_count == 0:
+        message["argumentList"] = []
     return message
 
 
@@ -547,8 +634,13 @@ class JsEndpoint:
 
     __slots__ = (
         "__weakref__",
+        "_answering",
         "_close_callbacks",
+        "_js_answer",
+        "_js_call",
         "_js_close",
+        "_js_flat",
+        "_js_listen",
         "_js_listener",
         "_listeners",
         "_post",
@@ -564,10 +656,17 @@ class JsEndpoint:
         if not (hasattr(port, "postMessage") and (hasattr(port, "addEventListener") or hasattr(port, "on"))):
             raise TypeError(f"{port!r} is not a JS endpoint: it needs postMessage and addEventListener")
         self.port: Any = port
+        # bind(port)'s functions (see _ENDPOINT_JS), made on first use: many endpoints (every port
+        # that arrives in a message) are never used.
+        self._js_listen: Any = None
+        self._js_flat: Any = None
+        self._js_call: Any = None
+        self._js_answer: Any = None
+        self._answering: Any = _NOBODY  # the id of the request being delivered, if any
         self._post: Any = None  # port.postMessage, looked up once: each FFI lookup costs
         self.closed = False
         self._listeners: tuple[Listener, ...] = ()  # replaced, never changed: delivery needs no copy
-        self._shapes: list[tuple[Any, ...]] = []  # the key sets and routes the JS listener numbered
+        self._shapes: list[Any] = []  # the key sets and routes the JS listener numbered
         self._js_listener: Any = None
         self._py_listener: Any = None
         self._close_callbacks: list[Callable[[], None]] = []
@@ -586,13 +685,18 @@ class JsEndpoint:
     def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None:
         if self.closed:
             raise ConnectionError("cannot post on a closed endpoint")
+        if not transfer and type(message) is dict:
+            if message.get("id") is self._answering and tuple(message) == _ANSWER_KEYS:
+                value = message["value"]
+                if type(value) in WIRE_ATOMS and message["type"] == "RAW":
+                    self._js_answer(value)  # the id is the one JS holds
+                    return
+            ffi = _FFI or _ffi()
+            if self._js_flat is None:
+                self._bind()
+            if _post_flat(ffi, self._js_flat, message) or _post_call(ffi, self._js_call, message):
+                return
         ffi = _FFI or _ffi()
-        if (
-            not transfer
-            and type(message) is dict
-            and (_post_flat(ffi, self.port, message) or _post_call(ffi, self.port, message))
-        ):
-            return
         post = self._post
         if post is None:
             post = self._post = self.port.postMessage
@@ -620,9 +724,14 @@ class JsEndpoint:
             dom_style = hasattr(self.port, "addEventListener")
             ffi = _ffi()
             self._shapes = []  # a new JS listener numbers key sets anew
+            if self._js_listen is None:
+                self._bind()
             self._py_listener = ffi.create_proxy(self._deliver)
-            self._js_listener = ffi.listener(self._py_listener, dom_style)
+            self._js_listener = self._js_listen(self._py_listener, dom_style)
             _listen(self.port, "message", self._js_listener)
+
+    def _bind(self) -> None:
+        self._js_listen, self._js_flat, self._js_call, self._js_answer = _ffi().bind(self.port)
 
     def remove_listener(self, listener: Listener) -> None:
         if listener in self._listeners:
@@ -665,26 +774,31 @@ class JsEndpoint:
     def _deliver(self, origin: Any, kind: int, *parts: Any) -> None:
         # Exceptions must not reach JS: an error thrown in a Node 'message' handler kills the worker.
         try:
-            # kind (see _LISTENER_JS): a flat object as its key set's number then its values (3),
-            # or as its keys then values, the key set numbered next (5) or not (6); a request as
-            # callParts with its route's number (4), or with the route, numbered next (7) or not
-            # (8); 0 a primitive: all converted by Pyodide as arguments. 1 plain objects and
-            # arrays only; 2 anything else, for the decoder.
-            if kind == 3:
+            # kind (see _ENDPOINT_JS), all converted by Pyodide as arguments unless said: a request
+            # as callParts with its route's number (_CALL) or with the route, numbered next
+            # (_CALL_NEW) or not; a flat object as its key set's number then its values (_FLAT), or
+            # as its keys then values, the key set numbered next (_FLAT_NEW) or not; a primitive;
+            # plain objects and arrays only (to_py), or anything else (to_py with the decoder).
+            if kind >= _CALL:
+                data = _call_message(parts, self._shapes, kind)
+                event = MessageEvent(data, origin if type(origin) is str else None)
+                outer, self._answering = self._answering, data["id"]  # as JS holds it
+                try:
+                    call_each(self._listeners, event)
+                finally:
+                    self._answering = outer
+                return
+            if kind == _FLAT:
                 data = dict(zip(self._shapes[parts[0]], parts[1:], strict=True))
-            elif kind == 4:
-                data = _call_message(parts, self._shapes, -1)
-            elif kind == 5 or kind == 6:
+            elif kind in (_FLAT_NEW, _FLAT_UNNUMBERED):
                 half = len(parts) // 2
                 keys = parts[:half]
-                if kind == 5:
+                if kind == _FLAT_NEW:
                     self._shapes.append(keys)
                 data = dict(zip(keys, parts[half:], strict=True))
-            elif kind == 7 or kind == 8:
-                data = _call_message(parts, self._shapes, 1 if kind == 7 else 0)
-            elif kind == 0:
+            elif kind == _PRIMITIVE:
                 data = parts[0]
-            elif kind == 1:
+            elif kind == _PLAIN:
                 data = parts[0].to_py()
             else:
                 data = parts[0].to_py(default_converter=_ffi().decoder)

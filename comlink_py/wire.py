@@ -67,12 +67,12 @@ class ProtocolError(ValueError):
 # within 16 characters for the first 268 million calls: Pyodide converts a longer JS string to
 # Python through a buffer outside V8's heap, which costs more, and costs milliseconds while V8 is
 # collecting after a large ArrayBuffer arrived (see comlink_py.js).
-_PREFIX: Final = os.urandom(4).hex()
+_ID_FORMAT: Final = os.urandom(4).hex() + "-%x"  # %-formatting costs less than an f-string's :x
 _counter = itertools.count(1)
 
 
 def new_id() -> str:
-    return f"{_PREFIX}-{next(_counter):x}"
+    return _ID_FORMAT % next(_counter)
 
 
 def request(
@@ -123,10 +123,11 @@ def check_wire_value(value: Any, where: str, index: int | None = None) -> WireVa
 def parse_request(data: Mapping[str, Any]) -> Request:
     """Validate a request, raising ``ProtocolError`` that says exactly what is wrong.
 
-    Comlink fills a missing ``path`` with ``[]`` and a missing ``argumentList`` with ``[]``; so do we.
+    Comlink fills a missing ``path`` with ``[]`` and a missing ``argumentList`` with ``[]``; so do we,
+    in a new dict. A call that needs no filling (most) is returned as it is, not copied.
     """
     kind = data.get("type")
-    if kind not in MESSAGE_TYPES:
+    if not isinstance(kind, str) or kind not in MESSAGE_TYPES:  # a list would not even hash
         raise ProtocolError(f"unknown message type {kind!r}")
     path = data.get("path")
     if path is None:
@@ -136,18 +137,24 @@ def parse_request(data: Mapping[str, Any]) -> Request:
     for segment in path:  # a loop: map() and all() cost more for the usual one or two segments
         if type(segment) is not str:
             raise ProtocolError("'path' must be a list of strings")
-    msg: Request = {"id": data.get("id"), "type": kind, "path": path}  # type: ignore[typeddict-item]
+    if kind in (APPLY, CONSTRUCT):  # the commonest first
+        args = data.get("argumentList")
+        if args is None:
+            args = []
+        elif not isinstance(args, list):
+            raise ProtocolError("'argumentList' must be a list of wire values")
+        if args:
+            for index, value in enumerate(args):
+                if type(value) is not dict or value.get("type") != RAW:  # RAW dicts are valid as they are
+                    check_wire_value(value, "argumentList", index)
+        given = type(data) is dict and len(data) == 4  # then it is canonical if nothing was filled
+        if given and data.get("path") is path and data.get("argumentList") is args:
+            return data  # type: ignore[return-value]
+        msg: Request = {"id": data.get("id"), "type": kind, "path": path, "argumentList": args}  # type: ignore[typeddict-item]
+        return msg
+    msg = {"id": data.get("id"), "type": kind, "path": path}  # type: ignore[typeddict-item]
     if kind == SET:
         if not path:
             raise ProtocolError("SET needs a non-empty 'path'")
         msg["value"] = check_wire_value(data.get("value"), "SET 'value'")
-    elif kind in (APPLY, CONSTRUCT):
-        args = data.get("argumentList")
-        if args is None:
-            args = []
-        if not isinstance(args, list):
-            raise ProtocolError("'argumentList' must be a list of wire values")
-        msg["argumentList"] = (
-            [check_wire_value(a, "argumentList", i) for i, a in enumerate(args)] if args else []
-        )
     return msg

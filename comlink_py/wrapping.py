@@ -56,7 +56,9 @@ class Caller(Generic[Token]):
         elif kind == wire.APPLY or kind == wire.CONSTRUCT:
             if kwargs:
                 args = [*args, Kwargs(kwargs)]
-            wire_args, transferables = to_wire_list(args, self.endpoint)
+            wire_args: list[wire.WireValue] = []
+            if args:
+                wire_args, transferables = to_wire_list(args, self.endpoint)
             msg = wire.request(msg_id, kind, list(path), argument_list=wire_args)
         elif kind == wire.GET:
             msg = wire.request(msg_id, kind, list(path))

@@ -47,7 +47,8 @@ wire_values = st.fixed_dictionaries(
 requests = st.fixed_dictionaries(
     {"id": st.text(min_size=1, max_size=6) | st.integers(1, 10**6)},
     optional={
-        "type": st.sampled_from(["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "BOGUS", 7, None]),
+        "type": st.sampled_from(["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "BOGUS", 7, None])
+        | st.lists(st.just("RAW"), max_size=1),  # unhashable: it cannot even be looked up in a set
         "path": paths | anything,
         "argumentList": st.lists(wire_values | anything, max_size=3) | anything,
         "value": wire_values | anything,

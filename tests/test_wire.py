@@ -113,6 +113,31 @@ def test_key_order_matches_comlinks_object_assign() -> None:
     ]
 
 
+_FIELDS = st.one_of(
+    st.none(),
+    st.integers(),
+    st.sampled_from(["APPLY", "CONSTRUCT", "GET", "SET", "RAW", "x"]),
+    st.lists(st.one_of(st.text(max_size=3), st.integers()), max_size=2),
+    st.lists(st.fixed_dictionaries({"type": st.sampled_from(["RAW", "HANDLER", "x"])}), max_size=2),
+)
+
+
+@given(st.dictionaries(st.sampled_from(["id", "type", "path", "argumentList", "value", "extra"]), _FIELDS))
+def test_parse_request_accepts_only_valid_requests_and_copies_only_to_fill(data: dict[str, Any]) -> None:
+    try:
+        request = wire.parse_request(data)
+    except wire.ProtocolError:
+        return
+    assert type(request["path"]) is list and all(type(segment) is str for segment in request["path"])
+    calls = request["type"] in (wire.APPLY, wire.CONSTRUCT)
+    if calls:
+        assert type(request["argumentList"]) is list
+    # A call with all four keys given is used as it is; anything else is a new, filled dict.
+    keys = set(data) == {"id", "type", "path", "argumentList"}
+    given = keys and data["path"] is not None and data["argumentList"] is not None
+    assert (request is data) == (calls and given)
+
+
 def test_ids_are_unique_never_empty_and_short() -> None:
     ids = {wire.new_id() for _ in range(10_000)}
     assert len(ids) == 10_000

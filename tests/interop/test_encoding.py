@@ -10,16 +10,20 @@ from .conftest import NodeRun
 
 FLAT, CALL, GENERAL = "post_flat", "post_call", None
 # The path each posted message takes: answers of atoms and requests of atoms use a shortcut;
-# anything else (nested values, other key orders, handlers, SET, non-string ids or paths) does not.
-SHORTCUTS = [FLAT, FLAT, FLAT, FLAT, CALL, CALL, CALL, CALL, CALL] + [GENERAL] * 7
+# anything else (nested values, other key orders, handlers, SET, non-string ids or paths) does not,
+# but a request of three atoms (a path of None) is a flat object.
+SHORTCUTS = [FLAT, FLAT, FLAT, FLAT, CALL, CALL, CALL, CALL, CALL] + [GENERAL] * 7 + [FLAT]
+# Then 300 requests on new routes: postCall numbers routes up to 256 (four known already), after
+# which new routes go through to_js (comlink_py.js._ROUTES).
+ROUTES = [CALL] * (256 - 4) + [GENERAL] * (300 - 256 + 4)
 ORIGIN = "https://o.example"
 ARGUMENTS = [["int", 1], ["JsNull", None], ["NoneType", None], ["JsBigInt", repr(2**64)]]
 
 
 def test_every_posted_message_arrives_as_to_js_makes_it(encoding: NodeRun) -> None:
     posted = encoding["posted"]
-    assert posted["shortcuts"] == SHORTCUTS
-    assert len(posted["pairs"]) == len(SHORTCUTS)
+    assert posted["shortcuts"] == SHORTCUTS + ROUTES
+    assert len(posted["pairs"]) == len(SHORTCUTS + ROUTES)
     for index, (shortcut, general) in enumerate(posted["pairs"]):
         assert shortcut == general, index
     # Spot checks of what both paths gave: undefined stays undefined, big ints are BigInts.
@@ -28,6 +32,29 @@ def test_every_posted_message_arrives_as_to_js_makes_it(encoding: NodeRun) -> No
         [["type", ["string", "RAW"]], ["value", "undefined"], ["id", ["string", "a-1"]]],
     ]
     assert posted["pairs"][1][0][1][1] == ["value", ["bigint", str(2**60)]]
+
+
+ANSWER = "answer"
+# Per request id: answers of atoms use the id JS holds; an equal id that is another object, another
+# key order, a handler and a nested value do not. Ids of JS Comlink's kind, with characters beyond
+# Latin-1 and longer than the id buffer all take the same paths.
+ANSWERED = [ANSWER] * 4 + [FLAT, FLAT, GENERAL, GENERAL]
+
+
+def test_answers_during_delivery_use_the_id_held_in_js(encoding: NodeRun) -> None:
+    answered = encoding["answered"]
+    assert answered["paths"] == ANSWERED * 3 + [FLAT]  # the last answer came after delivery
+    assert len(answered["pairs"]) == len(answered["paths"])
+    for index, (shortcut, general) in enumerate(answered["pairs"]):
+        assert shortcut == general, index
+    assert answered["pairs"][3][0][1][2] == ["id", ["string", "1a2b3c4d5e6f7-" * 3 + "1a2b3c4d5e6f7"]]
+    assert answered["pairs"][8 + 1][0][1][2] == ["id", ["string", "é-🙂-id"]]
+
+
+def test_ids_arrive_whole_after_the_memory_grew(encoding: NodeRun) -> None:
+    grown = encoding["grown"]
+    assert grown["grew"]  # else this test would not test anything
+    assert grown["ids"] == ["before-growing-0123456789abcdef", "after-growing-0123456789abcdef"]
 
 
 def kind(name: str, value: Any = None) -> list[Any]:

@@ -31,7 +31,8 @@ def test_js_worker_wraps_python_over_parent_port(main_thread: NodeRun) -> None:
 
 
 def test_nothing_left_listening(main_thread: NodeRun) -> None:
-    """All released or exited: only the two converter proxies of comlink_py.js remain."""
+    """All released or exited: only the three long-lived proxies of comlink_py.js remain
+    (the two converters and the id buffer)."""
     before, after = main_thread["worker.leaks"]
     assert before["pyproxies"] > 0 and after == before
-    assert main_thread["live_after"] == {"pyproxies": 2, "listening": 0}
+    assert main_thread["live_after"] == {"pyproxies": 3, "listening": 0}

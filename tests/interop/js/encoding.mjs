@@ -1,7 +1,8 @@
 // JsEndpoint's shortcuts against Pyodide's general conversions, on Node's main thread: a message
-// posted through postFlat or postCall must reach JS exactly as to_js makes it (key order, undefined,
-// BigInt and NaN included), and a message from JS must decode exactly as before whichever of its
-// three ways (primitive, plain to_py, to_py with the decoder) the listener picks.
+// posted through postFlat, postCall or answer (the id held in JS) must reach JS exactly as to_js
+// makes it (key order, undefined, BigInt and NaN included), and a message from JS must decode
+// exactly as before whichever way (primitive, flat, request, plain to_py, to_py with the decoder)
+// the listener picks.
 import { loadPython } from "../../../js_shim/node.mjs";
 import { check, describe } from "./harness.mjs";
 
@@ -30,10 +31,11 @@ from comlink_py.js import JsEndpoint, _ffi
 
 ffi = _ffi()
 used = []
-for name in ("post_flat", "post_call"):
-    original = getattr(ffi, name)
-    setattr(ffi, name, lambda *args, _original=original, _name=name: (used.append(_name), _original(*args)))
 endpoint = JsEndpoint(js.capture)
+endpoint._bind()  # makes the functions patched here, as a first use would
+for name, slot in (("post_flat", "_js_flat"), ("post_call", "_js_call"), ("answer", "_js_answer")):
+    original = getattr(endpoint, slot)
+    setattr(endpoint, slot, lambda *args, _original=original, _name=name: (used.append(_name), _original(*args)))
 messages = [
     {"type": "RAW", "value": None, "id": "a-1"},
     {"type": "RAW", "value": 2**60, "id": "a-2"},
@@ -53,7 +55,10 @@ messages = [
     {"id": "c-5", "type": "APPLY", "path": ["f"], "argumentList": [{"type": "HANDLER", "name": "n", "value": 1}]},
     {"id": "c-6", "type": "APPLY", "path": [1], "argumentList": []},
     {"id": 7, "type": "GET", "path": ["f"]},
+    {"id": "c-7", "type": "GET", "path": None},
 ]
+# Routes (type and path) are numbered once in JS, up to a table's size; then requests go by to_js.
+messages += [{"id": f"r-{i}", "type": "GET", "path": ["route", str(i)]} for i in range(300)]
 shortcuts = []
 for message in messages:
     used.clear()
@@ -65,6 +70,70 @@ json.dumps(shortcuts)
   const pairs = [];
   for (let i = 0; i < posted.length; i += 2) pairs.push([shape(posted[i]), shape(posted[i + 1])]);
   return { shortcuts: JSON.parse(shortcuts), pairs };
+});
+
+await check("answered", async () => {
+  // A request answered while it is delivered: the answer takes its id from JS, unless the id is
+  // not the very object delivered or the message is not an answer of an atom.
+  posted.length = 0;
+  const results = pyodide.runPython(`
+answers = {
+    "none": lambda i: {"type": "RAW", "value": None, "id": i},
+    "big": lambda i: {"type": "RAW", "value": 2**60, "id": i},
+    "nan": lambda i: {"type": "RAW", "value": float("nan"), "id": i},
+    "text": lambda i: {"type": "RAW", "value": "x" * 40, "id": i},
+    "equal id": lambda i: {"type": "RAW", "value": 1, "id": "".join(list(i))},
+    "other order": lambda i: {"value": 1, "type": "RAW", "id": i},
+    "handler": lambda i: {"type": "HANDLER", "name": "n", "value": 1, "id": i},
+    "nested": lambda i: {"type": "RAW", "value": [1], "id": i},
+}
+answered = []
+def answer(event):
+    data = event.data
+    make = answers.get(data.get("path", [""])[0]) if isinstance(data, dict) else None
+    if make is None:
+        return
+    used.clear()
+    message = make(data["id"])
+    endpoint.post_message(message)
+    answered.append(used[0] if used else None)
+    js.capture.postMessage(ffi.encode(message))  # the general conversion, to compare with
+endpoint.add_listener(answer)
+answered
+`);
+  const names = ["none", "big", "nan", "text", "equal id", "other order", "handler", "nested"];
+  const ids = ["1a2b3c4d5e6f7-1a2b3c4d5e6f7-1a2b3c4d5e6f7-1a2b3c4d5e6f7", "é-🙂-id", "z".repeat(300)];
+  for (const id of ids) {
+    for (const name of names) listener({ data: { id, type: "GET", path: [name] }, origin: "" });
+  }
+  // An answer posted after delivery has ended cannot use the held id.
+  pyodide.runPython(`endpoint.remove_listener(answer)
+used.clear()
+endpoint.post_message({"type": "RAW", "value": 5, "id": "late"})
+answered.append(used[0] if used else None)
+js.capture.postMessage(ffi.encode({"type": "RAW", "value": 5, "id": "late"}))`);
+  const pairs = [];
+  for (let i = 0; i < posted.length; i += 2) pairs.push([shape(posted[i]), shape(posted[i + 1])]);
+  return { paths: results.toJs(), pairs };
+});
+
+await check("grown", async () => {
+  // The id buffer is a view of WebAssembly memory, which growing detaches: ids still arrive whole.
+  const ids = pyodide.runPython(`
+ids = []
+def keep_id(event):
+    ids.append(event.data["id"])
+endpoint.add_listener(keep_id)
+ids
+`);
+  const memory = () => pyodide._module.HEAP8.buffer.byteLength;
+  const before = memory();
+  listener({ data: { id: "before-growing-0123456789abcdef", type: "GET", path: ["a"] }, origin: "" });
+  pyodide.runPython("grown = bytearray(256 << 20)");
+  const after = memory();
+  listener({ data: { id: "after-growing-0123456789abcdef", type: "GET", path: ["a"] }, origin: "" });
+  pyodide.runPython("del grown\nendpoint.remove_listener(keep_id)");
+  return { grew: after > before, ids: ids.toJs() };
 });
 
 await check("received", async () => {

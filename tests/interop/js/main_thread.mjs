@@ -53,7 +53,7 @@ results["js_worker_calls_python"] = await asyncio.wait_for(done, 10)
 endpoint.remove_listener(on_message)
 exposed.close()
 await worker.terminate()
-results["live_after"] = await Api().live({"pyproxies": 2, "listening": 0})
+results["live_after"] = await Api().live({"pyproxies": 3, "listening": 0})
 json.dumps(results)
 `);
 for (const [name, value] of Object.entries(JSON.parse(observed))) {

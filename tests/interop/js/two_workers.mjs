@@ -12,6 +12,6 @@ await check("py_py.serve", () => server.remote.serve_peer(Comlink.transfer(port1
 const observed = await client.remote.check_peer(Comlink.transfer(port2, [port2]));
 for (const [name, value] of Object.entries(observed)) report(`py_py.${name}`, value);
 // The serving side's proxies are gone too once the client's Remote was collected and released.
-await check("py_py.server_live_after", () => server.remote.live({ pyproxies: 3, listening: 1 }));
+await check("py_py.server_live_after", () => server.remote.live({ pyproxies: 4, listening: 1 }));
 
 await Promise.all([server.terminate(), client.terminate()]);
