@@ -127,12 +127,17 @@ def parse_request(data: Mapping[str, Any]) -> Request:
     in a new dict. A call that needs no filling (most) is returned as it is, not copied.
     """
     kind = data.get("type")
-    if not isinstance(kind, str) or kind not in MESSAGE_TYPES:  # a list would not even hash
+    try:
+        known = kind in MESSAGE_TYPES
+    except TypeError:  # unhashable, a list say
+        known = False
+    if not known:
         raise ProtocolError(f"unknown message type {kind!r}")
     path = data.get("path")
-    if path is None:
+    filled = path is None
+    if filled:
         path = []
-    elif not isinstance(path, list):
+    elif type(path) is not list and not isinstance(path, list):
         raise ProtocolError("'path' must be a list of strings")
     for segment in path:  # a loop: map() and all() cost more for the usual one or two segments
         if type(segment) is not str:
@@ -141,15 +146,15 @@ def parse_request(data: Mapping[str, Any]) -> Request:
         args = data.get("argumentList")
         if args is None:
             args = []
-        elif not isinstance(args, list):
+            filled = True
+        elif type(args) is not list and not isinstance(args, list):
             raise ProtocolError("'argumentList' must be a list of wire values")
         if args:
             for index, value in enumerate(args):
                 if type(value) is not dict or value.get("type") != RAW:  # RAW dicts are valid as they are
                     check_wire_value(value, "argumentList", index)
-        given = type(data) is dict and len(data) == 4  # then it is canonical if nothing was filled
-        if given and data.get("path") is path and data.get("argumentList") is args:
-            return data  # type: ignore[return-value]
+        if not filled and len(data) == 4 and type(data) is dict and "id" in data:
+            return data  # type: ignore[return-value]  # exactly id, type, path and argumentList
         msg: Request = {"id": data.get("id"), "type": kind, "path": path, "argumentList": args}  # type: ignore[typeddict-item]
         return msg
     msg = {"id": data.get("id"), "type": kind, "path": path}  # type: ignore[typeddict-item]

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import comlink_py as c
@@ -123,6 +123,7 @@ _FIELDS = st.one_of(
 
 
 @given(st.dictionaries(st.sampled_from(["id", "type", "path", "argumentList", "value", "extra"]), _FIELDS))
+@example({"type": "APPLY", "path": [], "argumentList": [], "extra": None})  # four keys, but not those
 def test_parse_request_accepts_only_valid_requests_and_copies_only_to_fill(data: dict[str, Any]) -> None:
     try:
         request = wire.parse_request(data)
