@@ -36,9 +36,10 @@ def test_every_posted_message_arrives_as_to_js_makes_it(encoding: NodeRun) -> No
 
 ANSWER = "answer"
 # Per request id: answers of atoms use the id JS holds; an equal id that is another object, another
-# key order, a handler and a nested value do not. Ids of JS Comlink's kind, with characters beyond
-# Latin-1 and longer than the id buffer all take the same paths.
-ANSWERED = [ANSWER] * 4 + [FLAT, FLAT, GENERAL, GENERAL]
+# key order, a handler and a nested value do not; a request delivered inside another's delivery is
+# answered with its own id, then the outer one with its. Ids of JS Comlink's kind, with characters
+# beyond Latin-1 and longer than the id buffer all take the same paths.
+ANSWERED = [ANSWER] * 4 + [FLAT, FLAT, GENERAL, GENERAL] + [ANSWER, ANSWER]
 
 
 def test_answers_during_delivery_use_the_id_held_in_js(encoding: NodeRun) -> None:
@@ -47,8 +48,13 @@ def test_answers_during_delivery_use_the_id_held_in_js(encoding: NodeRun) -> Non
     assert len(answered["pairs"]) == len(answered["paths"])
     for index, (shortcut, general) in enumerate(answered["pairs"]):
         assert shortcut == general, index
-    assert answered["pairs"][3][0][1][2] == ["id", ["string", "1a2b3c4d5e6f7-" * 3 + "1a2b3c4d5e6f7"]]
-    assert answered["pairs"][8 + 1][0][1][2] == ["id", ["string", "é-🙂-id"]]
+    first = "1a2b3c4d5e6f7-" * 3 + "1a2b3c4d5e6f7"
+    assert answered["pairs"][3][0][1][2] == ["id", ["string", first]]
+    assert [pair[0][1][2] for pair in answered["pairs"][8:10]] == [
+        ["id", ["string", first + "-inner"]],
+        ["id", ["string", first]],
+    ]
+    assert answered["pairs"][len(ANSWERED) + 1][0][1][2] == ["id", ["string", "é-🙂-id"]]
 
 
 def test_ids_arrive_whole_after_the_memory_grew(encoding: NodeRun) -> None:

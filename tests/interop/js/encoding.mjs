@@ -74,8 +74,10 @@ json.dumps(shortcuts)
 
 await check("answered", async () => {
   // A request answered while it is delivered: the answer takes its id from JS, unless the id is
-  // not the very object delivered or the message is not an answer of an atom.
+  // not the very object delivered or the message is not an answer of an atom. "reenter" has
+  // another request delivered (and answered) inside its own delivery before it answers.
   posted.length = 0;
+  globalThis.reenter = (id) => listener({ data: { id, type: "GET", path: ["none"] }, origin: "" });
   const results = pyodide.runPython(`
 answers = {
     "none": lambda i: {"type": "RAW", "value": None, "id": i},
@@ -91,6 +93,9 @@ answered = []
 def answer(event):
     data = event.data
     make = answers.get(data.get("path", [""])[0]) if isinstance(data, dict) else None
+    if isinstance(data, dict) and data.get("path") == ["reenter"]:
+        js.reenter(data["id"] + "-inner")
+        make = answers["none"]
     if make is None:
         return
     used.clear()
@@ -101,7 +106,7 @@ def answer(event):
 endpoint.add_listener(answer)
 answered
 `);
-  const names = ["none", "big", "nan", "text", "equal id", "other order", "handler", "nested"];
+  const names = ["none", "big", "nan", "text", "equal id", "other order", "handler", "nested", "reenter"];
   const ids = ["1a2b3c4d5e6f7-1a2b3c4d5e6f7-1a2b3c4d5e6f7-1a2b3c4d5e6f7", "é-🙂-id", "z".repeat(300)];
   for (const id of ids) {
     for (const name of names) listener({ data: { id, type: "GET", path: [name] }, origin: "" });
