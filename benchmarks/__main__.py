@@ -4,7 +4,8 @@ Runs every row in one go, prints the tables and the targets (ratios between rows
 and writes the figures as JSON. Rows 1-5 run in Node (``node/bench.mjs``) on worker_threads
 MessagePorts, twice: their no-op round trips with Node on one core, then everything on all cores;
 rows 6 run here; rows 7 are ``bench_process.py`` (comlink_py between CPython processes, and rpyc),
-when rpyc is installed.
+when rpyc is installed; rows b2, b2p and b3 are a page in headless Chromium calling Web Workers
+(``browser.py``), measured like the Node rows, when Chromium and Playwright are installed.
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import cpython_rows, report
+from . import browser, cpython_rows, report
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_JSON = HERE / "results" / "latest.json"
 NODE_ROWS = ("1", "2", "2p", "3", "3f", "4", "4f", "5")
-ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b")
+ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b", *browser.ROWS)
 SMOKE_CALLS = 20
 
 
@@ -73,12 +74,12 @@ def one_core() -> Iterator[bool]:
         os.sched_setaffinity(0, cores)
 
 
-def node_round_trips_and_rest(keys: list[str], calls: int, smoke: bool) -> dict[str, Any]:
-    """The no-op round trips with Node on one core (the targets use them), then everything,
-    round trips too, with Node on every core."""
+def round_trips_and_rest(measure: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+    """``measure(part)`` (Node's rows, or the browser's) for the no-op round trips on one core
+    (the targets use them), then for everything, round trips too, on every core."""
     with one_core() as pinned:
-        latency = node_rows(keys, calls, smoke, "round-trips")
-    out = node_rows(keys, calls, smoke)
+        latency = measure("round-trips")
+    out = measure("all")
     for key, row in out["rows"].items():
         row["round_trip_all_cores_us"] = row["round_trip_us"]
         row["round_trip_us"] = latency["rows"][key]["round_trip_us"]
@@ -112,7 +113,7 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
     machine = report.machine()
     wanted = [k for k in NODE_ROWS if k in keys]
     if wanted:
-        out = node_round_trips_and_rest(wanted, calls, smoke)
+        out = round_trips_and_rest(lambda part: node_rows(wanted, calls, smoke, part))
         machine.update(out["meta"])
         rows.update(out["rows"])
     for key, row in cpython_rows.ROWS.items():
@@ -120,6 +121,16 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
             rows[key] = asyncio.run(row(calls, smoke))
     if "7a" in keys or "7b" in keys:
         rows.update({k: v for k, v in process_rows(calls, smoke).items() if k in keys})
+    in_browser = [k for k in browser.ROWS if k in keys]
+    if in_browser:
+        try:
+            out = round_trips_and_rest(lambda part: browser.run_page(in_browser, calls, smoke, part))
+        except browser.BrowserMissing as error:
+            print(f"rows {', '.join(in_browser)} skipped: {error}", file=sys.stderr)
+        else:
+            machine["chromium"] = out["meta"]["browser"]
+            machine["browser_round_trips_on_one_core"] = out["meta"].pop("round_trips_on_one_core")
+            rows.update(out["rows"])
     rows = {key: rows[key] for key in ALL_ROWS if key in rows}  # JSON put "3f" after "5"
     for row in rows.values():
         row["throughput_per_s"] = {n: 1e6 / us for n, us in row["in_flight_us"].items()}

@@ -22,8 +22,12 @@ ROW_NAMES = {
     "6b": "comlink_py CPython in-memory, 2 threads",
     "7a": "comlink_py CPython, 2 processes",
     "7b": "rpyc CPython, 2 processes",
+    "b2": "JS Comlink -> JS Comlink, Chromium",
+    "b2p": "JS Comlink -> JS Comlink, Pyodide loaded, Chromium",
+    "b3": "JS Comlink -> comlink_py (Pyodide), Chromium",
 }
 REFERENCE = "2"
+BROWSER_REFERENCE = "b2"  # the browser rows compare their round trips with their own JS Comlink row
 PAYLOADS = [f"{label} {mode}" for label in SIZES for mode in ("copy", "transfer")]
 
 # (description, rows it applies to, ratio, limit)
@@ -57,10 +61,11 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 
 def ratios(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, float | None]]:
-    """Per row: its round trip over row 2's, @1000 over @10 in flight, 64 MiB over 1 KiB transferred."""
-    reference = rows.get(REFERENCE, {})
+    """Per row: its round trip over row 2's (b2's for the browser rows), @1000 over @10 in flight,
+    64 MiB over 1 KiB transferred."""
     out = {}
     for key, row in rows.items():
+        reference = rows.get(BROWSER_REFERENCE if key.startswith("b") else REFERENCE, {})
         flight = row.get("in_flight_us") or {}
         payload = row.get("payload_us") or {}
         # Round trips compare only when measured alike: rows 1-5 on one core, the others not.
@@ -133,7 +138,7 @@ def text(report: dict[str, Any]) -> str:
         ],
     )
     ratio_grid = _grid(
-        ["row (ratios)", "round trip / row 2", "@1000 / @10", "64 MiB / 1 KiB xfer"],
+        ["row (ratios)", "round trip / row 2 (b2)", "@1000 / @10", "64 MiB / 1 KiB xfer"],
         [[name, *(_x(v) for v in report["ratios"][key].values())] for name, (key, _) in rows.items()],
     )
     checks = "\n".join(
@@ -145,5 +150,6 @@ def text(report: dict[str, Any]) -> str:
         f"{m['cpu']}, {m['cores']} cores; Python {m['python']}, Node {m.get('node', '?')}, "
         f"Pyodide {m.get('pyodide', '?')} (Python {m.get('pyodide_python', '?')}); "
         f"{report['calls']} calls{' (smoke)' if report['smoke'] else ''}"
+        + (f"; browser rows: {m['chromium']}" if "chromium" in m else "")
     )
     return "\n\n".join([about, calls, payloads, ratio_grid, checks])

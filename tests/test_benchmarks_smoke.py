@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE_ROWS = ["1", "2", "2p", "3", "3f", "4", "4f", "5"]
 PYTHON_ROWS = ["6a", "6b"]
 PROCESS_ROWS = ["7a", "7b"]  # bench_process.py: no payloads, up to 100 calls in flight
+BROWSER_ROWS = ["b2", "b2p", "b3"]  # a page in headless Chromium (benchmarks/browser.py)
 PAYLOADS = [f"{size} {mode}" for size in ("1 KiB", "1 MiB", "64 MiB") for mode in ("copy", "transfer")]
 
 
@@ -41,11 +42,11 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
 def test_every_row_has_every_figure(smoke: tuple[dict[str, Any], str]) -> None:
     report, _ = smoke
     rows = report["rows"]
-    assert list(rows) == NODE_ROWS + PYTHON_ROWS + PROCESS_ROWS
+    assert list(rows) == NODE_ROWS + PYTHON_ROWS + PROCESS_ROWS + BROWSER_ROWS
     for key, row in rows.items():
         assert is_number(row["round_trip_us"]), key
-        # Rows 1-5 measure their round trips twice: on one core (the targets) and on all cores.
-        assert (key in NODE_ROWS) == is_number(row.get("round_trip_all_cores_us")), key
+        # Rows 1-5 and the browser's measure their round trips twice: on one core and on all cores.
+        assert (key in NODE_ROWS + BROWSER_ROWS) == is_number(row.get("round_trip_all_cores_us")), key
         flights = ["1", "10", "100"] if key in PROCESS_ROWS else ["1", "10", "100", "1000"]
         assert sorted(row["in_flight_us"], key=int) == flights, key
         assert all(is_number(row["in_flight_us"][n]) for n in flights), key
@@ -63,6 +64,7 @@ def test_the_machine_and_versions_are_recorded(smoke: tuple[dict[str, Any], str]
     assert machine["cores"] >= 1 and machine["cpu"]
     assert machine["node"].startswith("v")
     assert machine["pyodide"] and machine["pyodide_python"].startswith("3.")
+    assert "Chrome/" in machine["chromium"]
     assert report["smoke"] is True and report["calls"] >= 1
 
 
@@ -80,3 +82,4 @@ def test_every_target_is_checked_and_printed(smoke: tuple[dict[str, Any], str]) 
         verdict = "PASS" if target["pass"] else "FAIL"
         assert f"{verdict}  row {target['row']:<3} {target['target']}" in stdout
     assert "JS Comlink -> comlink_py (Pyodide)" in stdout
+    assert "JS Comlink -> comlink_py (Pyodide), Chromium" in stdout

@@ -15,11 +15,10 @@ import { MessageChannel, Worker } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { startPythonWorker } from "../../js_shim/node.mjs";
-import { jsDriver, median } from "./measure.mjs";
+import { jsDriver, measureRows } from "./measure.mjs";
 import { target } from "./target.mjs";
 
 const PY_WORKER = new URL("../py_worker.py", import.meta.url).pathname;
-const ROUNDS = 10;
 
 /** A bare postMessage client with an id map: what people write before they find Comlink. */
 function rawClient(worker) {
@@ -125,28 +124,14 @@ const rows = {
   },
 };
 
-/** `part`: "round-trips" (the interleaved no-op round trips), "rest" (calls in flight and
- *  payloads) or "all". */
+/** Set up the rows named, then measure them (see measureRows). */
 async function run(names, calls, smoke, part) {
   const drivers = {};
   for (const name of names) {
     if (!(name in rows)) throw new Error(`unknown row ${name}; rows: ${Object.keys(rows).join(", ")}`);
     drivers[name] = await rows[name]();
-    await drivers[name].warmUp(calls);
   }
-  const out = Object.fromEntries(names.map((name) => [name, {}]));
-  if (part !== "rest") {
-    const rounds = smoke ? 1 : ROUNDS;
-    const samples = Object.fromEntries(names.map((name) => [name, []]));
-    for (let round = 0; round < rounds; round++) {
-      for (const name of names) samples[name].push(...(await drivers[name].roundTrips(Math.ceil(calls / rounds))));
-    }
-    for (const name of names) out[name].round_trip_us = median(samples[name]);
-  }
-  if (part !== "round-trips") {
-    for (const name of names) Object.assign(out[name], await drivers[name].rest(calls, smoke));
-  }
-  return out;
+  return measureRows(drivers, calls, smoke, part);
 }
 
 const USAGE = "usage: node --expose-gc bench.mjs [--smoke] [--part all|round-trips|rest] <calls> <row> [<row> ...]";

@@ -1,5 +1,6 @@
-// The measurement loop every JS-driven benchmark row shares, so rows differ only in their transport.
-// It mirrors benchmarks/measure.py (the Python-driven rows' loop) step for step.
+// The measurement loop every JS-driven benchmark row shares, so rows differ only in their transport:
+// in Node (bench.mjs) and in a browser page (../browser/bench.mjs). It mirrors benchmarks/measure.py
+// (the Python-driven rows' loop) step for step.
 // `remote` has noop(), size(buffer) -> byteLength and collect() (garbage collection on its side).
 
 export const SIZES = { "1 KiB": 1024, "1 MiB": 1 << 20, "64 MiB": 64 << 20 };
@@ -22,13 +23,17 @@ export const median = (values) => {
  */
 export const collectGarbage = () => globalThis.gc?.();
 
-/** Sequential no-op calls: each one's round trip in microseconds. */
-export async function roundTrips(remote, calls) {
+/**
+ * Sequential no-op calls: each one's round trip in microseconds, or with `block` > 1 the mean of
+ * each block of that many calls, for clocks too coarse to time one call (a browser's
+ * performance.now() reads to 5 µs at best).
+ */
+export async function roundTrips(remote, calls, block = 1) {
   const times = [];
-  for (let i = 0; i < calls; i++) {
+  for (let i = 0; i < calls; i += block) {
     const start = performance.now();
-    await remote.noop();
-    times.push((performance.now() - start) * 1000);
+    for (let j = 0; j < block; j++) await remote.noop();
+    times.push(((performance.now() - start) * 1000) / block);
   }
   return times;
 }
@@ -71,15 +76,42 @@ export async function payloads(remote, { transfer, smoke }) {
   return result;
 }
 
-/** A row driven from this thread, for bench.mjs: see pythonDriver there for the other kind. */
-export function jsDriver(remote, transfer) {
+/** A row driven from this thread, for bench.mjs: see pythonDriver there for the other kind.
+ *  `block`: see roundTrips. */
+export function jsDriver(remote, transfer, block = 1) {
   return {
     async warmUp(calls) {
       for (let i = 0; i < Math.min(calls, WARM_UP); i++) await remote.noop();
     },
-    roundTrips: (calls) => roundTrips(remote, calls),
+    roundTrips: (calls) => roundTrips(remote, calls, block),
     async rest(calls, smoke) {
       return { in_flight_us: await inFlight(remote, calls), payload_us: await payloads(remote, { transfer, smoke }) };
     },
   };
+}
+
+/** Rounds of the interleaved no-op round trips: load that comes and goes weighs on all rows alike. */
+export const ROUNDS = 10;
+
+/**
+ * Measure rows (name -> driver) in the same way for every runner: warm each up, then the no-op
+ * round trips in interleaved rounds, then calls in flight and payloads row by row. `part`:
+ * "round-trips", "rest" or "all". Returns name -> figures.
+ */
+export async function measureRows(drivers, calls, smoke, part) {
+  const names = Object.keys(drivers);
+  for (const name of names) await drivers[name].warmUp(calls);
+  const out = Object.fromEntries(names.map((name) => [name, {}]));
+  if (part !== "rest") {
+    const rounds = smoke ? 1 : ROUNDS;
+    const samples = Object.fromEntries(names.map((name) => [name, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const name of names) samples[name].push(...(await drivers[name].roundTrips(Math.ceil(calls / rounds))));
+    }
+    for (const name of names) out[name].round_trip_us = median(samples[name]);
+  }
+  if (part !== "round-trips") {
+    for (const name of names) Object.assign(out[name], await drivers[name].rest(calls, smoke));
+  }
+  return out;
 }

@@ -14,19 +14,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright
 
+from examples.workers.chromium import launch
 from examples.workers.serve import StaticServer
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")
@@ -40,10 +32,11 @@ def chromium() -> Iterator[Browser]:
     """Headless /usr/bin/chromium, driven by Playwright. Hold it open for one test module at most:
     while it is open, the sync Playwright API leaves its event loop marked as running in this
     thread, so any other test's asyncio.run() would fail."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run 'bash scripts/setup.sh --browser'")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            browser = launch(playwright)
+        except RuntimeError as error:
+            pytest.fail(str(error))
         yield browser
         browser.close()
 
