@@ -50,8 +50,13 @@ def run_page(keys: Sequence[str], calls: int, smoke: bool, part: str) -> dict[st
     with _browser() as (browser, url):
         page = browser.new_page()
         problems: list[str] = []
+
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                problems.append(f"console: {message.text}")
+
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+        page.on("console", on_console)
         page.goto(f"{url}/{PAGE}?{urlencode(query)}")
         page.wait_for_function("globalThis.benchResult !== undefined", timeout=TIMEOUT_MS)
         result: dict[str, Any] = page.evaluate("globalThis.benchResult")
