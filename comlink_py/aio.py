@@ -158,29 +158,37 @@ def expose(
 
 
 class _Resumer:
-    """The loop a call's future is given, so that the task awaiting a call resumes as soon as the
-    answer is decoded: asyncio would schedule the task's wake-up with ``call_soon``, which in
-    Pyodide is one more trip through the JS event loop (``setImmediate``, or a MessageChannel
-    message in a browser) per call. Only a successful answer arms it, and only for the future's
-    first callback when that is a task's wake-up: cancellation, timeouts and every other callback go
-    through the real loop, in their usual order."""
+    """The loop a call's future is given, so that what waits for a call runs as soon as the answer
+    is decoded: asyncio would schedule each done-callback of the future (the awaiting task's
+    wake-up, ``gather``'s count, ...) with ``call_soon``, which in Pyodide costs a PyProxy and a
+    trip through the JS event loop (``setImmediate``, or a MessageChannel message in a browser),
+    about 10 µs, per callback. A successful answer arms it with its future: while that future's
+    callbacks are scheduled, and no task is running, they run at once, in their order, a failing
+    one reported as the loop reports it. Cancellation, timeouts, errors and every other callback go
+    through the real loop."""
 
     __slots__ = ("armed", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.armed = False
+        self.armed: object = None  # the future whose callbacks may run now
 
     def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
         loop = self.loop
-        if self.armed:
-            self.armed = False
-            if isinstance(getattr(callback, "__self__", None), asyncio.Task) and _may_resume_now(loop):
+        armed = self.armed
+        if armed is not None and args and args[0] is armed and _may_resume_now(loop):
+            try:
                 if context is None:
                     callback(*args)
                 else:
                     context.run(callback, *args)
-                return None
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as error:  # reported as the loop reports a failed callback
+                loop.call_exception_handler(
+                    {"message": f"Exception in callback {callback!r}", "exception": error}
+                )
+            return None
         return loop.call_soon(callback, *args, context=context)
 
     def get_debug(self) -> bool:  # asked by every new future: spelled out, as __getattr__ is slow
@@ -261,11 +269,11 @@ class _Link:
         if resumer is not None and outcome.error is None and not call.done():
             # Not for errors: asyncio marks an exception unretrieved after the callbacks are
             # scheduled, so a task that took it at once would leave a spurious warning behind.
-            resumer.armed = True
+            resumer.armed = call
             try:
                 call.set_result(outcome.value)
             finally:
-                resumer.armed = False
+                resumer.armed = None
         else:
             _settle(call, outcome)
         if self.refs == 0 and not self.caller.pending:

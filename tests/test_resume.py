@@ -1,7 +1,8 @@
-"""A task awaiting a call resumes as soon as the answer is decoded (in Pyodide each deferred
-wake-up is a trip through the JS event loop), and nothing else about asyncio changes: a wake-up
-from inside a running task, cancellation, timeouts and other done-callbacks keep their usual path
-and order."""
+"""What waits for a call (a task, gather, any done-callback) runs as soon as the answer is decoded
+(in Pyodide each deferred callback is a trip through the JS event loop), and nothing else about
+asyncio changes: an answer delivered inside a running task, cancellation, timeouts, errors and the
+callbacks of other futures keep their usual path, and a failing callback is reported as the loop
+reports it."""
 
 from __future__ import annotations
 
@@ -85,6 +86,53 @@ def test_done_callbacks_registered_first_still_run_first() -> None:
         _from_the_loop(lambda: endpoint.answer(1))
         await task
         assert order == ["callback", "task"]
+
+    run(main())
+
+
+def test_gather_is_done_when_the_last_answer_is_delivered() -> None:
+    async def main() -> None:
+        endpoint = Manual()
+        remote = c.wrap(endpoint)
+        outer = asyncio.gather(remote.a(), remote.b())
+        seen: list[bool] = []
+        _from_the_loop(lambda: (endpoint.answer(1, 0), endpoint.answer(2, 1), seen.append(outer.done())))
+        await asyncio.sleep(0)
+        assert seen == [True]
+        assert await outer == [1, 2]
+
+    run(main())
+
+
+def test_a_failing_done_callback_is_reported_and_the_others_still_run() -> None:
+    async def main() -> None:
+        reported: list[dict[str, Any]] = []
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: reported.append(context))
+        endpoint = Manual()
+        call = c.wrap(endpoint).f()
+        order: list[Any] = []
+        call.add_done_callback(lambda _: 1 / 0)
+        call.add_done_callback(lambda done: order.append(done.result()))
+        _from_the_loop(lambda: (endpoint.answer(5), order.append("delivered")))
+        await asyncio.sleep(0)
+        assert order == [5, "delivered"]
+        assert [type(context["exception"]) for context in reported] == [ZeroDivisionError]
+
+    run(main())
+
+
+def test_callbacks_of_other_futures_keep_the_loop() -> None:
+    async def main() -> None:
+        endpoint = Manual()
+        remote = c.wrap(endpoint)
+        first, second = remote.a(), remote.b()
+        order: list[str] = []
+        second.add_done_callback(lambda _: order.append("second"))
+        first.add_done_callback(lambda _: (second.cancel(), order.append("first")))
+        _from_the_loop(lambda: (endpoint.answer(1, 0), order.append("delivered")))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert order == ["first", "delivered", "second"]
 
     run(main())
 
