@@ -269,11 +269,11 @@ class _Link:
         if resumer is not None and outcome.error is None and not call.done():
             # Not for errors: asyncio marks an exception unretrieved after the callbacks are
             # scheduled, so a task that took it at once would leave a spurious warning behind.
-            resumer.armed = call
+            outer, resumer.armed = resumer.armed, call  # an answer delivered by a callback nests
             try:
                 call.set_result(outcome.value)
             finally:
-                resumer.armed = None
+                resumer.armed = outer
         else:
             _settle(call, outcome)
         if self.refs == 0 and not self.caller.pending:

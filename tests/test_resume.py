@@ -137,6 +137,22 @@ def test_callbacks_of_other_futures_keep_the_loop() -> None:
     run(main())
 
 
+def test_an_answer_delivered_by_a_callback_runs_its_callbacks_and_the_first_calls_go_on() -> None:
+    async def main() -> None:
+        endpoint = Manual()
+        remote = c.wrap(endpoint)
+        first, second = remote.a(), remote.b()
+        order: list[str] = []
+        first.add_done_callback(lambda _: endpoint.answer(2, 1))
+        first.add_done_callback(lambda _: order.append("first"))
+        second.add_done_callback(lambda _: order.append("second"))
+        _from_the_loop(lambda: (endpoint.answer(1, 0), order.append("delivered")))
+        await asyncio.sleep(0)
+        assert order == ["second", "first", "delivered"]
+
+    run(main())
+
+
 def test_an_error_answer_reaches_the_task_and_counts_as_retrieved(caplog: pytest.LogCaptureFixture) -> None:
     async def main() -> None:
         endpoint, task = await _waiting()
