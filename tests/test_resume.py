@@ -123,9 +123,7 @@ def test_a_failing_done_callback_is_reported_and_the_others_still_run() -> None:
 
 def test_callbacks_of_other_futures_keep_the_loop() -> None:
     async def main() -> None:
-        endpoint = Manual()
-        remote = c.wrap(endpoint)
-        first, second = remote.a(), remote.b()
+        endpoint, first, second = _two_calls()
         order: list[str] = []
         second.add_done_callback(lambda _: order.append("second"))
         first.add_done_callback(lambda _: (second.cancel(), order.append("first")))
@@ -139,9 +137,7 @@ def test_callbacks_of_other_futures_keep_the_loop() -> None:
 
 def test_an_answer_delivered_by_a_callback_runs_its_callbacks_and_the_first_calls_go_on() -> None:
     async def main() -> None:
-        endpoint = Manual()
-        remote = c.wrap(endpoint)
-        first, second = remote.a(), remote.b()
+        endpoint, first, second = _two_calls()
         order: list[str] = []
         first.add_done_callback(lambda _: endpoint.answer(2, 1))
         first.add_done_callback(lambda _: order.append("first"))
@@ -191,6 +187,13 @@ def test_cancelling_the_waiting_task_cancels_it() -> None:
             await task
 
     run(main())
+
+
+def _two_calls() -> tuple[Manual, Any, Any]:
+    """An endpoint the test answers by hand, with two calls out on it (sent[0] and sent[1])."""
+    endpoint = Manual()
+    remote = c.wrap(endpoint)
+    return endpoint, remote.a(), remote.b()
 
 
 async def _await(call: Any) -> Any:
