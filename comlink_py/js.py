@@ -357,15 +357,11 @@ class _Ffi:
             return shape
         return None
 
-    def route(self, key: tuple[str | None, ...]) -> int | None:
-        """postCall's number for a route it does not know yet: ``(type, None)`` for a request
-        without a path, else ``(type, *path)``; None past _ROUTES."""
+    def route(self, key: tuple[str | None, ...], kind: str, path: list[str] | None) -> int | None:
+        """postCall's number for a route it does not know yet, ``key`` in routes: the type
+        ``kind`` and ``path`` (None for a request without one); None past _ROUTES."""
         if len(self.routes) < _ROUTES:
-            kind, *path = key
-            if path == [None]:
-                route: int = self.add_route(kind, -1)
-            else:
-                route = self.add_route(kind, len(path), *path)
+            route: int = self.add_route(kind, -1) if path is None else self.add_route(kind, len(path), *path)
             self.routes[key] = route
             return route
         return None
@@ -480,6 +476,7 @@ def _post_call(ffi: _Ffi, post_call: Any, message: dict[str, Any]) -> bool:
     kind = message["type"]
     if type(msg_id) is not str or type(kind) is not str:
         return False
+    path: list[str] | None = None
     if len(keys) == 2:
         key: tuple[str | None, ...] = (kind, None)
     else:
@@ -492,7 +489,7 @@ def _post_call(ffi: _Ffi, post_call: Any, message: dict[str, Any]) -> bool:
         key = (kind, *path)
     route = ffi.routes.get(key)
     if route is None:
-        route = ffi.route(key)
+        route = ffi.route(key, kind, path)
         if route is None:
             return False
     if args is None:
@@ -524,9 +521,9 @@ def _call_message(parts: tuple[Any, ...], shapes: list[Any], kind: int) -> dict[
     and the id), then the route's number in ``shapes`` (_CALL) or the route itself (type, path
     length, segments; a _CALL_NEW route joins ``shapes``), then the arguments. A route is kept as
     its type and path (None without one), so that a numbered one costs a copy of the path."""
-    length = parts[0]
-    if length >= 0:
-        msg_id = _ID_BUFFER[:length].decode("latin-1")
+    id_length = parts[0]
+    if id_length >= 0:
+        msg_id = _ID_BUFFER[:id_length].decode("latin-1")
         start = 1
     else:
         msg_id = parts[1]
@@ -535,9 +532,9 @@ def _call_message(parts: tuple[Any, ...], shapes: list[Any], kind: int) -> dict[
         type_, path = shapes[parts[start]]
         start += 1
     else:
-        type_, length = parts[start], parts[start + 1]
-        path = list(parts[start + 2 : start + 2 + length]) if length >= 0 else None
-        start += 2 + max(length, 0)
+        type_, path_length = parts[start], parts[start + 1]
+        path = list(parts[start + 2 : start + 2 + path_length]) if path_length >= 0 else None
+        start += 2 + max(path_length, 0)
         if kind == _CALL_NEW:
             shapes.append((type_, path))
     message = {"id": msg_id, "type": type_}
@@ -781,14 +778,7 @@ class JsEndpoint:
             # plain objects and arrays only (to_py), or anything else (to_py with the decoder).
             if kind >= _CALL:
                 data = _call_message(parts, self._shapes, kind)
-                event = MessageEvent(data, origin if type(origin) is str else None)
-                outer, self._answering = self._answering, data["id"]  # as JS holds it
-                try:
-                    call_each(self._listeners, event)
-                finally:
-                    self._answering = outer
-                return
-            if kind == _FLAT:
+            elif kind == _FLAT:
                 data = dict(zip(self._shapes[parts[0]], parts[1:], strict=True))
             elif kind in (_FLAT_NEW, _FLAT_UNNUMBERED):
                 half = len(parts) // 2
@@ -806,7 +796,14 @@ class JsEndpoint:
         except Exception:
             log.exception("could not decode a message from %r", self)
             return
-        call_each(self._listeners, event)
+        if kind < _CALL:
+            call_each(self._listeners, event)
+            return
+        outer, self._answering = self._answering, data["id"]  # the id JS holds while it delivers
+        try:
+            call_each(self._listeners, event)
+        finally:
+            self._answering = outer
 
     def _on_close(self, *_: Any) -> None:
         self.closed = True
