@@ -50,12 +50,7 @@ async function run() {
     throw new Error(`bad query: ${globalThis.location.search}`);
   }
   if (!globalThis.crossOriginIsolated) throw new Error("not cross-origin isolated: performance.now() reads to 100 µs");
-  const drivers = {};
-  for (const name of names) {
-    if (!(name in rows)) throw new Error(`unknown row ${name}; rows: ${Object.keys(rows).join(", ")}`);
-    drivers[name] = await rows[name]();
-  }
-  return { rows: await measureRows(drivers, calls, smoke, part), meta: { browser: navigator.userAgent } };
+  return { rows: await measureRows(rows, names, calls, smoke, part), meta: { browser: navigator.userAgent } };
 }
 
 try {

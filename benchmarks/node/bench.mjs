@@ -124,16 +124,6 @@ const rows = {
   },
 };
 
-/** Set up the rows named, then measure them (see measureRows). */
-async function run(names, calls, smoke, part) {
-  const drivers = {};
-  for (const name of names) {
-    if (!(name in rows)) throw new Error(`unknown row ${name}; rows: ${Object.keys(rows).join(", ")}`);
-    drivers[name] = await rows[name]();
-  }
-  return measureRows(drivers, calls, smoke, part);
-}
-
 const USAGE = "usage: node --expose-gc bench.mjs [--smoke] [--part all|round-trips|rest] <calls> <row> [<row> ...]";
 const args = process.argv.slice(2);
 const smoke = args[0] === "--smoke";
@@ -149,7 +139,7 @@ if (!(Number(calls) > 0) || names.length === 0 || !["all", "round-trips", "rest"
 }
 const out = { meta: { node: process.version }, rows: {} };
 try {
-  out.rows = await run(names, Number(calls), smoke, part);
+  out.rows = await measureRows(rows, names, Number(calls), smoke, part);
   const workers = await pythons;
   if (workers) Object.assign(out.meta, await workers.first.remote.versions());
 } finally {

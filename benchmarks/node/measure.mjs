@@ -94,12 +94,17 @@ export function jsDriver(remote, transfer, block = 1) {
 export const ROUNDS = 10;
 
 /**
- * Measure rows (name -> driver) in the same way for every runner: warm each up, then the no-op
- * round trips in interleaved rounds, then calls in flight and payloads row by row. `part`:
- * "round-trips", "rest" or "all". Returns name -> figures.
+ * Measure the rows `names` in the same way for every runner: set each up (`rows`: name -> async
+ * function making its driver), warm each up, then the no-op round trips in interleaved rounds,
+ * then calls in flight and payloads row by row. `part`: "round-trips", "rest" or "all". Returns
+ * name -> figures.
  */
-export async function measureRows(drivers, calls, smoke, part) {
-  const names = Object.keys(drivers);
+export async function measureRows(rows, names, calls, smoke, part) {
+  const drivers = {};
+  for (const name of names) {
+    if (!(name in rows)) throw new Error(`unknown row ${name}; rows: ${Object.keys(rows).join(", ")}`);
+    drivers[name] = await rows[name]();
+  }
   for (const name of names) await drivers[name].warmUp(calls);
   const out = Object.fromEntries(names.map((name) => [name, {}]));
   if (part !== "rest") {
