@@ -12,10 +12,8 @@ from .aio import (
     release,
     wrap,
 )
-from .channel import MessageChannel, MessagePort
-from .clone import DataCloneError, structured_clone
-from .endpoint import Endpoint, MessageEvent
-from .handlers import (
+from .protocol.endpoint import Endpoint, MessageEvent
+from .protocol.handlers import (
     RemoteError,
     ThrownValue,
     TransferHandler,
@@ -24,7 +22,9 @@ from .handlers import (
     transfer,
     transfer_handlers,
 )
-from .wire import ProtocolError
+from .protocol.wire import ProtocolError
+from .transport.channel import MessageChannel, MessagePort
+from .transport.clone import DataCloneError, structured_clone
 
 __all__ = [
     "ConnectionClosedError",

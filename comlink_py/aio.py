@@ -14,12 +14,13 @@ import sys
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
-from . import debug, wire
-from .clone import CLONE_ATOMS
-from .endpoint import Endpoint, MessageEvent
-from .exposing import Dispatch, Exposer, Origin
-from .handlers import Thrown
-from .wrapping import Caller, Outcome
+from . import debug
+from .protocol import wire
+from .protocol.endpoint import Endpoint, MessageEvent
+from .protocol.exposing import Dispatch, Exposer, Origin
+from .protocol.handlers import Thrown
+from .protocol.wrapping import Caller, Outcome
+from .transport.clone import CLONE_ATOMS
 
 __all__ = [
     "ConnectionClosedError",

@@ -17,8 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from . import wire
-from .endpoint import Endpoint, Listener, MessageEvent
+from .protocol import wire
+from .protocol.endpoint import Endpoint, Listener, MessageEvent
 
 __all__ = ["ENABLED", "TracedEndpoint", "traced"]
 

@@ -27,11 +27,11 @@ from collections.abc import Callable, Generator, Sequence
 from types import TracebackType
 from typing import Any, Final
 
-from . import binary
 from .aio import Remote, _close, _start, expose, wrap
-from .channel import _CLOSE, MessagePort
-from .clone import CLONE_ATOMS, is_transferable
-from .endpoint import Endpoint, MessageEvent
+from .protocol.endpoint import Endpoint, MessageEvent
+from .transport import binary
+from .transport.channel import _CLOSE, MessagePort
+from .transport.clone import CLONE_ATOMS, is_transferable
 
 __all__ = [
     "Connection",

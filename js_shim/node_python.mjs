@@ -1,7 +1,7 @@
 // Pyodide on a Node thread, from node_modules (never a CDN), and comlink_py's sources read from disk.
 import { readFileSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { comlinkPyURL, installComlinkPy } from "./boot.mjs";
 
@@ -14,7 +14,7 @@ export function comlinkPyFiles(packageDir) {
   const dir = packageDir ?? fileURLToPath(comlinkPyURL);
   let names;
   try {
-    names = readdirSync(dir);
+    names = readdirSync(dir, { recursive: true });
   } catch (error) {
     throw new Error(
       `comlink_py's sources are not in ${dir} (${error.code}): a packed shim carries them, ` +
@@ -22,7 +22,9 @@ export function comlinkPyFiles(packageDir) {
     );
   }
   return names
-    .filter((name) => name.endsWith(".py") || name === "py.typed")
+    .map((name) => name.split(sep).join("/"))
+    .filter((name) => !name.includes("__pycache__"))
+    .filter((name) => name.endsWith(".py") || basename(name) === "py.typed")
     .sort()
     .map((name) => [`comlink_py/${name}`, readFileSync(join(dir, name), "utf8")]);
 }

@@ -19,7 +19,7 @@ import pytest
 
 import comlink_py as c
 from comlink_py import process
-from comlink_py.endpoint import MessageEvent
+from comlink_py.protocol.endpoint import MessageEvent
 from tests.helpers import run, same
 
 TARGET = "tests.process_targets:service"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import comlink_py as c
-from comlink_py.endpoint import Listener, MessageEvent
+from comlink_py.protocol.endpoint import Listener, MessageEvent
 from tests.helpers import run
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import comlink_py as c
-from comlink_py.endpoint import MessageEvent
+from comlink_py.protocol.endpoint import MessageEvent
 from tests.helpers import recording_channel, run
 
 
@@ -299,7 +299,7 @@ def test_malformed_requests_with_an_id_get_a_clear_error() -> None:
 def test_origin_rules_accept_strings_and_regular_expressions() -> None:
     import re
 
-    from comlink_py.exposing import is_allowed_origin
+    from comlink_py.protocol.exposing import is_allowed_origin
 
     assert is_allowed_origin(["*"], None)
     assert is_allowed_origin(["https://a.example"], "https://a.example")

@@ -163,7 +163,7 @@ class _ProxyHandler:
         return getattr(type(value), "__comlink_by_reference__", False) is True
 
     def serialize(self, value: Any, endpoint: Endpoint) -> tuple[Any, Sequence[Any]]:
-        from .aio import expose
+        from ..aio import expose
 
         new_channel = getattr(endpoint, "new_channel", None)
         if new_channel is None:
@@ -173,7 +173,7 @@ class _ProxyHandler:
         return far, [far]
 
     def deserialize(self, value: Any, endpoint: Endpoint) -> Any:
-        from .aio import wrap
+        from ..aio import wrap
 
         return wrap(value)
 

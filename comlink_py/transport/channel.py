@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..protocol.endpoint import Listener, MessageEvent, call_each
 from .clone import structured_clone
-from .endpoint import Listener, MessageEvent, call_each
 
 __all__ = ["MessageChannel", "MessagePort"]
 
