@@ -1,5 +1,6 @@
 """Comlink 4.4.2's wire protocol in pure Python: expose and wrap objects across workers."""
 
+from . import js  # noqa: F401  # gives expose() its default endpoint in Pyodide workers
 from .aio import (
     ConnectionClosedError,
     Exposed,

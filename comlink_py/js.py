@@ -1,17 +1,19 @@
-"""Pyodide: JS endpoints as ``Endpoint`` objects, and the worker's start-up API (the public names)."""
+"""Pyodide: JS endpoints as ``Endpoint`` objects (``comlink_py.pyodide``) and a worker's start-up API.
+
+The JS shim that starts a worker sets the worker's own endpoints here and runs its main code with
+``run_main``. This layer sits above the asyncio one: it gives ``expose`` its default endpoint.
+"""
 
 from __future__ import annotations
 
-from .pyodide.endpoint import (
-    JsArrayBuffer,
-    JsEndpoint,
-    default_endpoint,
-    host,
-    run_main,
-    set_default_endpoint,
-    set_host_endpoint,
-    window_endpoint,
-)
+import ast
+from typing import Any
+
+from . import aio
+from .aio import Remote, wrap
+from .protocol.codec import to_wire
+from .protocol.handlers import Thrown
+from .pyodide.endpoint import JsArrayBuffer, JsEndpoint, load_ffi, window_endpoint
 
 __all__ = [
     "JsArrayBuffer",
@@ -23,3 +25,68 @@ __all__ = [
     "set_host_endpoint",
     "window_endpoint",
 ]
+
+_default: JsEndpoint | None = None
+_host_endpoint: JsEndpoint | None = None
+_host: Remote[Any] | None = None
+
+
+def set_default_endpoint(endpoint: Any) -> None:
+    """Make ``endpoint`` (a JS object or ``JsEndpoint``) what ``expose(obj)`` serves by default."""
+    global _default
+    _default = JsEndpoint(endpoint)
+
+
+def default_endpoint() -> JsEndpoint:
+    """What ``expose(obj)`` without an endpoint serves: the one the shim set, else the worker's
+    global scope (a browser worker's ``self``)."""
+    global _default
+    if _default is None:
+        scope = load_ffi().js
+        if not (hasattr(scope, "postMessage") and hasattr(scope, "addEventListener")):
+            raise RuntimeError(
+                "no default endpoint: this is not a worker's global scope; pass an endpoint to "
+                "expose() or call comlink_py.js.set_default_endpoint()"
+            )
+        _default = JsEndpoint(scope)
+    return _default
+
+
+def set_host_endpoint(endpoint: Any) -> None:
+    """Set the endpoint on which the thread that started this worker exposes its object."""
+    global _host_endpoint, _host
+    _host_endpoint, _host = JsEndpoint(endpoint), None
+
+
+def host() -> Remote[Any]:
+    """A ``Remote`` for the object the starting thread exposed (the shim's ``host`` option)."""
+    global _host
+    if _host is None:
+        if _host_endpoint is None:
+            raise RuntimeError("this worker was started without a host object (the shim's 'host' option)")
+        _host = wrap(_host_endpoint)
+    return _host
+
+
+async def run_main(source: str, filename: str) -> Any:
+    """Run the worker's main code (top-level ``await`` allowed) as ``__main__``; it must call
+    ``expose`` on the default endpoint before it finishes.
+
+    Returns ``None`` on success, else the ``throw`` wire value (a JS object) carrying the error,
+    which the shim sends in answer to every call, so callers see the Python error, never a hang.
+    """
+    namespace = {"__name__": "__main__", "__file__": filename}
+    try:
+        code = compile(source, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        result = eval(code, namespace)
+        if result is not None:
+            await result
+        if not default_endpoint().listening:
+            raise RuntimeError(f"{filename} finished without calling comlink_py.expose()")
+    except BaseException as error:
+        wire_value, _ = to_wire(Thrown(error), default_endpoint())
+        return load_ffi().encode(wire_value)
+    return None
+
+
+aio.default_endpoint = default_endpoint  # what expose(obj) serves when given no endpoint

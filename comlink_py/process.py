@@ -27,8 +27,8 @@ from collections.abc import Callable, Generator, Sequence
 from types import TracebackType
 from typing import Any, Final
 
-from .aio import Remote, _close, _start, expose, wrap
-from .protocol.endpoint import Endpoint, MessageEvent
+from .aio import Remote, expose, wrap
+from .protocol.endpoint import Endpoint, MessageEvent, close, start
 from .transport import binary
 from .transport.channel import _CLOSE, MessagePort
 from .transport.clone import CLONE_ATOMS, is_transferable
@@ -372,8 +372,8 @@ def _bridge(a: Endpoint, b: Endpoint) -> None:
         source.add_listener(forward)
         add_close_listener = getattr(source, "add_close_listener", None)
         if add_close_listener is not None:
-            add_close_listener(lambda target=target: _close(target))
-        _start(source)
+            add_close_listener(lambda target=target: close(target))
+        start(source)
 
 
 async def connect(sock: socket.socket) -> Connection:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Endpoint", "Listener", "MessageEvent", "call_each"]
+__all__ = ["Endpoint", "Listener", "MessageEvent", "call_each", "close", "start"]
 
 log = logging.getLogger("comlink_py")
 
@@ -57,3 +57,17 @@ def call_each(callbacks: Iterable[Callable[..., None]], *args: Any) -> None:
             callback(*args)
         except Exception:
             log.exception("listener %r failed", callback)
+
+
+def start(endpoint: Endpoint) -> None:
+    """Call the endpoint's optional ``start()``: a port delivers nothing until started."""
+    method = getattr(endpoint, "start", None)
+    if method is not None:
+        method()
+
+
+def close(endpoint: Endpoint) -> None:
+    """Call the endpoint's optional ``close()``."""
+    method = getattr(endpoint, "close", None)
+    if method is not None:
+        method()

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import builtins
 import traceback
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
     from .endpoint import Endpoint
 
 __all__ = [
+    "PROXY_HANDLER",
     "Kwargs",
     "ProxyMarked",
     "RemoteError",
@@ -158,24 +159,39 @@ def _describe(exc: BaseException) -> dict[str, Any]:
 
 
 class _ProxyHandler:
+    """``proxy``: the value is served over a new channel and the receiver wraps its other end.
+    Serving and wrapping are the asyncio layer's, which hands them over with ``bind`` when it is
+    imported (as ``Exposer`` takes ``serve``), so this core imports nothing above it."""
+
+    __slots__ = ("expose", "wrap")
+
+    def __init__(self) -> None:
+        self.expose: Callable[[Any, Endpoint], object] | None = None
+        self.wrap: Callable[[Endpoint], Any] | None = None
+
+    def bind(self, expose: Callable[[Any, Endpoint], object], wrap: Callable[[Endpoint], Any]) -> None:
+        self.expose, self.wrap = expose, wrap
+
     def can_handle(self, value: Any) -> bool:
         # A Remote passed on is relayed by reference too, so proxies can be handed around freely.
         return getattr(type(value), "__comlink_by_reference__", False) is True
 
     def serialize(self, value: Any, endpoint: Endpoint) -> tuple[Any, Sequence[Any]]:
-        from ..aio import expose
-
         new_channel = getattr(endpoint, "new_channel", None)
         if new_channel is None:
             raise TypeError(f"{type(endpoint).__name__} cannot open channels, so proxy() cannot cross it")
         near, far = new_channel()
-        expose(value.obj if type(value) is ProxyMarked else value, near)
+        self._bound(self.expose)(value.obj if type(value) is ProxyMarked else value, near)
         return far, [far]
 
     def deserialize(self, value: Any, endpoint: Endpoint) -> Any:
-        from ..aio import wrap
+        return self._bound(self.wrap)(value)
 
-        return wrap(value)
+    @staticmethod
+    def _bound(function: Callable[..., Any] | None) -> Callable[..., Any]:
+        if function is None:
+            raise RuntimeError("proxy() needs comlink_py's asyncio layer: import comlink_py")
+        return function
 
 
 class _ThrowHandler:
@@ -214,8 +230,11 @@ class _KwargsHandler:
         return Kwargs(value)
 
 
+#: The ``proxy`` handler, which the asyncio layer binds to its ``expose`` and ``wrap``.
+PROXY_HANDLER: Final = _ProxyHandler()
+
 transfer_handlers: dict[str, TransferHandler] = {
-    "proxy": _ProxyHandler(),
+    "proxy": PROXY_HANDLER,
     "throw": _ThrowHandler(),
     "kwargs": _KwargsHandler(),
 }

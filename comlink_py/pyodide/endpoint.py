@@ -13,30 +13,16 @@ is only touched on first use.
 
 from __future__ import annotations
 
-import ast
 import datetime as _dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..protocol.codec import WIRE_ATOMS, to_wire
+from ..protocol.codec import WIRE_ATOMS
 from ..protocol.endpoint import Listener, MessageEvent, call_each
-from ..protocol.handlers import Thrown
 from ..transport.clone import DataCloneError
 
-if TYPE_CHECKING:
-    from ..aio import Remote
-
-__all__ = [
-    "JsArrayBuffer",
-    "JsEndpoint",
-    "default_endpoint",
-    "host",
-    "run_main",
-    "set_default_endpoint",
-    "set_host_endpoint",
-    "window_endpoint",
-]
+__all__ = ["JsArrayBuffer", "JsEndpoint", "load_ffi", "window_endpoint"]
 
 log = logging.getLogger("comlink_py")
 
@@ -387,7 +373,7 @@ class _Ffi:
 _FFI: _Ffi | None = None
 
 
-def _ffi() -> _Ffi:
+def load_ffi() -> _Ffi:
     """Pyodide's FFI, looked up on first use (hot paths read _FFI, set from then on)."""
     global _FFI
     if _FFI is None:
@@ -425,7 +411,7 @@ def _encode_default(value: Any, convert: Any, cache: Any) -> Any:
     if type(value) is JsArrayBuffer:
         return value.buffer
     if isinstance(value, _dt.datetime):
-        return _ffi().js.Date.new(value.timestamp() * 1000)
+        return load_ffi().js.Date.new(value.timestamp() * 1000)
     raise DataCloneError(
         f"{type(value).__qualname__} could not be cloned; pass it with proxy() to send a reference"
     )
@@ -688,12 +674,12 @@ class JsEndpoint:
                 if type(value) in WIRE_ATOMS and message["type"] == "RAW":
                     self._js_answer(value)  # the id is the one JS holds
                     return
-            ffi = _FFI or _ffi()
+            ffi = _FFI or load_ffi()
             if self._js_flat is None:
                 self._bind()
             if _post_flat(ffi, self._js_flat, message) or _post_call(ffi, self._js_call, message):
                 return
-        ffi = _FFI or _ffi()
+        ffi = _FFI or load_ffi()
         post = self._post
         if post is None:
             post = self._post = self.port.postMessage
@@ -719,7 +705,7 @@ class JsEndpoint:
         self._listeners += (listener,)
         if self._js_listener is None:
             dom_style = hasattr(self.port, "addEventListener")
-            ffi = _ffi()
+            ffi = load_ffi()
             self._shapes = []  # a new JS listener numbers key sets anew
             if self._js_listen is None:
                 self._bind()
@@ -728,7 +714,7 @@ class JsEndpoint:
             _listen(self.port, "message", self._js_listener)
 
     def _bind(self) -> None:
-        self._js_listen, self._js_flat, self._js_call, self._js_answer = _ffi().bind(self.port)
+        self._js_listen, self._js_flat, self._js_call, self._js_answer = load_ffi().bind(self.port)
 
     def remove_listener(self, listener: Listener) -> None:
         if listener in self._listeners:
@@ -751,7 +737,7 @@ class JsEndpoint:
         self._on_close()
 
     def new_channel(self) -> tuple[JsEndpoint, JsEndpoint]:
-        channel = _ffi().js.MessageChannel.new()
+        channel = load_ffi().js.MessageChannel.new()
         return JsEndpoint(channel.port1), JsEndpoint(channel.port2)
 
     def add_close_listener(self, callback: Callable[[], None]) -> None:
@@ -763,7 +749,7 @@ class JsEndpoint:
         self._close_callbacks.append(callback)
         event = _CLOSE_EVENTS.get(_constructor_name(self.port) or "")
         if self._js_close is None and event is not None:
-            self._js_close = _ffi().create_proxy(self._on_close)
+            self._js_close = load_ffi().create_proxy(self._on_close)
             _listen(self.port, event, self._js_close)
 
     # -- JS callbacks --------------------------------------------------------------------------
@@ -791,7 +777,7 @@ class JsEndpoint:
             elif kind == _PLAIN:
                 data = parts[0].to_py()
             else:
-                data = parts[0].to_py(default_converter=_ffi().decoder)
+                data = parts[0].to_py(default_converter=load_ffi().decoder)
             event = MessageEvent(data, origin if type(origin) is str else None)
         except Exception:
             log.exception("could not decode a message from %r", self)
@@ -834,7 +820,7 @@ def window_endpoint(target: Any, context: Any = None, target_origin: str = "*") 
         raise TypeError(f"target_origin must be a str, not {type(target_origin).__name__}")
     if not hasattr(target, "postMessage"):
         raise TypeError(f"{target!r} is not a window: it has no postMessage")
-    ffi = _ffi()
+    ffi = load_ffi()
     scope = ffi.js if context is None else context
     if not (hasattr(scope, "addEventListener") and hasattr(scope, "removeEventListener")):
         raise TypeError(f"{scope!r} cannot be listened on: it has no addEventListener")
@@ -853,71 +839,3 @@ def _unlisten(target: Any, event: str, listener: Any) -> None:
         target.removeEventListener(event, listener)
     else:
         target.off(event, listener)
-
-
-# ----------------------------------------------------------------------------------------------
-# the worker's own endpoints, set by the JS shim that started it
-
-_default: JsEndpoint | None = None
-_host_endpoint: JsEndpoint | None = None
-_host: Remote[Any] | None = None
-
-
-def set_default_endpoint(endpoint: Any) -> None:
-    """Make ``endpoint`` (a JS object or ``JsEndpoint``) what ``expose(obj)`` serves by default."""
-    global _default
-    _default = JsEndpoint(endpoint)
-
-
-def default_endpoint() -> JsEndpoint:
-    """What ``expose(obj)`` without an endpoint serves: the one the shim set, else the worker's
-    global scope (a browser worker's ``self``)."""
-    global _default
-    if _default is None:
-        scope = _ffi().js
-        if not (hasattr(scope, "postMessage") and hasattr(scope, "addEventListener")):
-            raise RuntimeError(
-                "no default endpoint: this is not a worker's global scope; pass an endpoint to "
-                "expose() or call comlink_py.js.set_default_endpoint()"
-            )
-        _default = JsEndpoint(scope)
-    return _default
-
-
-def set_host_endpoint(endpoint: Any) -> None:
-    """Set the endpoint on which the thread that started this worker exposes its object."""
-    global _host_endpoint, _host
-    _host_endpoint, _host = JsEndpoint(endpoint), None
-
-
-def host() -> Remote[Any]:
-    """A ``Remote`` for the object the starting thread exposed (the shim's ``host`` option)."""
-    global _host
-    if _host is None:
-        if _host_endpoint is None:
-            raise RuntimeError("this worker was started without a host object (the shim's 'host' option)")
-        from ..aio import wrap
-
-        _host = wrap(_host_endpoint)
-    return _host
-
-
-async def run_main(source: str, filename: str) -> Any:
-    """Run the worker's main code (top-level ``await`` allowed) as ``__main__``; it must call
-    ``expose`` on the default endpoint before it finishes.
-
-    Returns ``None`` on success, else the ``throw`` wire value (a JS object) carrying the error,
-    which the shim sends in answer to every call, so callers see the Python error, never a hang.
-    """
-    namespace = {"__name__": "__main__", "__file__": filename}
-    try:
-        code = compile(source, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-        result = eval(code, namespace)
-        if result is not None:
-            await result
-        if not default_endpoint().listening:
-            raise RuntimeError(f"{filename} finished without calling comlink_py.expose()")
-    except BaseException as error:
-        wire_value, _ = to_wire(Thrown(error), default_endpoint())
-        return _ffi().encode(wire_value)
-    return None

@@ -28,9 +28,9 @@ await check("posted", async () => {
 import json
 import js
 from comlink_py.js import JsEndpoint
-from comlink_py.pyodide.endpoint import _ffi
+from comlink_py.pyodide.endpoint import load_ffi
 
-ffi = _ffi()
+ffi = load_ffi()
 used = []
 endpoint = JsEndpoint(js.capture)
 endpoint._bind()  # makes the functions patched here, as a first use would
@@ -213,8 +213,8 @@ seen
   listener({ data: { last: 1 }, origin: "" }); // what Node's ports and workers report: no origin
   // The general conversion of the messages without buffers, as every message was decoded before.
   const general = pyodide.runPython(`
-from comlink_py.pyodide.endpoint import _ffi
-lambda data: kind(data.to_py(default_converter=_ffi().decoder))`);
+from comlink_py.pyodide.endpoint import load_ffi
+lambda data: kind(data.to_py(default_converter=load_ffi().decoder))`);
   const expected = [3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25].map((i) => general(messages[i]).toJs({ create_pyproxies: false }));
   const buffers = [buffer.byteLength, [...new Uint8Array(buffer)]]; // restored after delivery
   const idLengths = pyodide.globals.get("id_lengths").toJs();
