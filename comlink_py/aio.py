@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from . import debug
 from .protocol import wire
+from .protocol.codec import is_plain_atom
 from .protocol.endpoint import Endpoint, MessageEvent, close, start
 from .protocol.exposing import Dispatch, Exposer, Origin
 from .protocol.handlers import PROXY_HANDLER, Thrown
@@ -66,6 +67,8 @@ class Exposed:
     def __init__(self, exposer: Exposer) -> None:
         self._exposer = exposer
         self._tasks: set[asyncio.Task[None]] = set()
+        # The endpoint's fast answer of an atom, if it has one (see Endpoint).
+        self._answer: Callable[[Any, Any], None] | None = getattr(exposer.endpoint, "answer", None)
         self.closed = False
 
     def _on_message(self, event: MessageEvent) -> None:
@@ -94,9 +97,13 @@ class Exposed:
     def _respond(self, dispatch: Dispatch, result: Any) -> None:
         exposer = self._exposer
         endpoint = exposer.endpoint
-        message, transferables = exposer.reply(dispatch, result)
+        answer = self._answer
         try:
-            endpoint.post_message(message, transferables)
+            if answer is not None and is_plain_atom(result):
+                answer(dispatch.id, result)
+            else:
+                message, transferables = exposer.reply(dispatch, result)
+                endpoint.post_message(message, transferables)
         except Exception as error:
             message, transferables = exposer.unserializable(dispatch, error)
             try:

@@ -24,7 +24,7 @@ export function comlinkPyFiles(packageDir) {
   return names
     .map((name) => name.split(sep).join("/"))
     .filter((name) => !name.includes("__pycache__"))
-    .filter((name) => name.endsWith(".py") || basename(name) === "py.typed")
+    .filter((name) => name.endsWith(".py") || name.endsWith(".mjs") || basename(name) === "py.typed")
     .sort()
     .map((name) => [`comlink_py/${name}`, readFileSync(join(dir, name), "utf8")]);
 }

@@ -111,6 +111,8 @@ def test_the_wheel_is_pure_python_and_complete(wheel: Path) -> None:
     }
     assert sources <= names, sources - names
     assert "comlink_py/py.typed" in names
+    modules = {f"comlink_py/pyodide/{p.name}" for p in (ROOT / "comlink_py" / "pyodide").glob("*.mjs")}
+    assert modules and modules <= names, modules - names
     assert not [n for n in names if n.endswith((".so", ".pyd", ".dll"))]
     required = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
     assert all("extra ==" in line for line in required), required  # nothing to fetch at install

@@ -15,300 +15,33 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..protocol.codec import WIRE_ATOMS
 from ..protocol.endpoint import Listener, MessageEvent, call_each
+from ..protocol.wire import RAW
 from ..transport.clone import DataCloneError
+from .buffer import JsArrayBuffer
+from .fastpath import FACTS, ID_BUFFER, FastPath, Kind, call_message, post_call, post_flat
+from .jsmodule import run_module
 
 __all__ = ["JsArrayBuffer", "JsEndpoint", "load_ffi", "window_endpoint"]
 
 log = logging.getLogger("comlink_py")
 
+# The kinds of message, as plain ints for _deliver's comparisons.
+_PRIMITIVE, _PLAIN, _FLAT, _FLAT_NEW, _FLAT_UNNUMBERED, _CALL = (
+    Kind.PRIMITIVE.value,
+    Kind.PLAIN.value,
+    Kind.FLAT.value,
+    Kind.FLAT_NEW.value,
+    Kind.FLAT_UNNUMBERED.value,
+    Kind.CALL.value,
+)
+_NOBODY = object()  # JsEndpoint._answering while no request is delivered
+
 # The JS event that tells a peer went away, by constructor name (Node only: browsers have none).
 _CLOSE_EVENTS = {"MessagePort": "close", "Worker": "exit"}
-
-# How many key sets of flat objects and routes of requests a JsEndpoint's listener numbers (see
-# _ENDPOINT_JS); later new ones cross as strings.
-_SHAPES = 256
-
-# The class of the markers that stand in for ArrayBuffers while to_py converts a message: a message
-# cannot carry an instance of it (structured cloning keeps no classes), so the name is unambiguous.
-_KEPT = "ComlinkPyKeptBuffer"
-
-# [addShape, addRoute, bind, useIdBuffer]: bind(port) -> [listen, postFlat, postCall, answer], what
-# a JsEndpoint calls in JS, bound to its port (passing the port to each call costs about as much
-# as a value); useIdBuffer(proxy) gives JS _ID_BUFFER, where listeners write the ids of requests.
-#
-# listen(deliver, domStyle) -> the JS message listener. It hands Python the origin, a kind and the
-# data in one call, the cheapest way the data allows (JsEndpoint._deliver lists the kinds): a
-# primitive, a plain object of primitives (most answers) and a Comlink request of primitives (most
-# calls) go as arguments, which Pyodide converts on the way, with the key set or route as a number
-# once it has been sent; other plain objects and arrays need a plain to_py, and anything else to_py
-# with the decoder, which costs more even when it is never called. For those two it swaps every
-# ArrayBuffer in the data for a marker while Python converts it: to_py would copy a buffer into
-# Python's memory, a marker goes to the decoder. The data is restored before the listener returns,
-# so other JS listeners never see a marker.
-#
-# postFlat(shape, value...) posts {key: value, ...} with the keys of a shape that addShape(key...)
-# registered: an answer of an atom ({type, value, id}) in one FFI call that Pyodide converts on the
-# way, without converting the keys again each time. postCall(id, route, argumentCount, ...values)
-# posts a request {id, type, path, argumentList} whose arguments are RAW wire values of atoms, the
-# shape of most calls, with the type and path of a route that addRoute(type, pathLength, ...path)
-# registered; a length or count of -1 leaves that key out. to_js takes about four times as long.
-# answer(value) posts {type: "RAW", value, id} with the id of the request being delivered, held in
-# JS: a request answered while it is delivered (any call with a result at hand) never converts its
-# id back from Python.
-_ENDPOINT_JS = f"""(() => {{
-  class {_KEPT} {{ constructor(buffer) {{ this.buffer = buffer; }} }}
-  const put = (container, key, value) =>
-    container instanceof Map ? container.set(key, value) : (container[key] = value);
-  // walk.plain ends false when anything but plain objects, arrays and primitives was met.
-  const visit = (container, key, value, walk) => {{
-    if (typeof value !== "object" || value === null) return;
-    if (value instanceof ArrayBuffer) {{
-      walk.plain = false;
-      walk.undo.push(container, key, value);
-      put(container, key, new {_KEPT}(value));
-    }} else mark(value, walk);
-  }};
-  const mark = (value, walk) => {{
-    if (walk.seen.has(value)) return;
-    walk.seen.add(value);
-    if (Array.isArray(value)) {{
-      for (let i = 0; i < value.length; i++) visit(value, i, value[i], walk);
-    }} else if (value instanceof Map) {{
-      walk.plain = false;
-      for (const [key, item] of value) visit(value, key, item, walk);
-    }} else {{
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) {{
-        walk.plain = false;
-        return;
-      }}
-      for (const key of Object.keys(value)) visit(value, key, value[key], walk);
-    }}
-  }};
-  // The values of a plain object's keys if they are all primitives (most answers), else null.
-  const flatValues = (data, keys) => {{
-    const values = new Array(keys.length);
-    for (let i = 0; i < keys.length; i++) {{
-      const value = data[keys[i]];
-      if (typeof value === "object" && value !== null) return null;
-      values[i] = value;
-    }}
-    return values;
-  }};
-  // A Comlink request whose arguments are RAW wire values of primitives or ArrayBuffers (most
-  // calls), as [id parts, route, rest]: the route is the type, the path length (-1 without a
-  // path) and the segments; the rest is the argument count (-1 without argumentList), the values
-  // and the indexes of the ArrayBuffer arguments (which reach Python as JsProxies, uncopied).
-  // null for anything else, key order included.
-  const CALL_KEYS = ["id", "type", "path", "argumentList"];
-  // An id as [length] once its characters are written to the shared id buffer (a bytearray of
-  // Python's, see useIdBuffer), else as [-1, id]: Pyodide converts a string to Python through a
-  // Uint32Array of its own, which for JS Comlink's ids of about 50 characters costs more than
-  // the rest of the call's arguments (and milliseconds while V8 collects after a large
-  // ArrayBuffer arrived), where Python decodes the buffer's bytes in a fraction of that.
-  let idProxy = null;
-  let idBuffer = null;
-  let idBytes = new Uint8Array(0);
-  const useIdBuffer = (proxy) => {{
-    idProxy = proxy;
-  }};
-  const idParts = (id) => {{
-    if (idBytes.length === 0) {{
-      // Not yet, or the WebAssembly memory grew, which detaches every view of it.
-      idBuffer?.release();
-      idBuffer = idProxy.getBuffer("u8");
-      idBytes = idBuffer.data;
-    }}
-    const length = id.length;
-    if (length > idBytes.length) return [-1, id];
-    for (let i = 0; i < length; i++) {{
-      const code = id.charCodeAt(i);
-      if (code > 255) return [-1, id]; // not Latin-1: its bytes would not decode to it
-      idBytes[i] = code;
-    }}
-    return [length];
-  }};
-  const isPlain = (value) =>
-    typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
-  const callParts = (data, keys) => {{
-    if (keys.length < 2 || keys.length > 4 || keys.some((key, i) => key !== CALL_KEYS[i])) return null;
-    const {{ id, type, path, argumentList }} = data;
-    if (typeof id !== "string" || typeof type !== "string") return null;
-    const route = [type, -1];
-    if (keys.length > 2) {{
-      if (!Array.isArray(path)) return null;
-      route[1] = path.length;
-      for (let i = 0; i < path.length; i++) {{
-        if (typeof path[i] !== "string") return null;
-        route.push(path[i]);
-      }}
-    }}
-    const rest = [-1];
-    if (keys.length > 3) {{
-      if (!Array.isArray(argumentList)) return null;
-      const buffers = [];
-      for (let i = 0; i < argumentList.length; i++) {{
-        const wire = argumentList[i];
-        if (!isPlain(wire)) return null;
-        const wireKeys = Object.keys(wire);
-        if (wireKeys.length !== 2 || wireKeys[0] !== "type" || wireKeys[1] !== "value") return null;
-        if (wire.type !== "RAW") return null;
-        const value = wire.value;
-        if (value instanceof ArrayBuffer) buffers.push(i);
-        else if (typeof value === "object" && value !== null) return null;
-        rest.push(value);
-      }}
-      rest[0] = argumentList.length;
-      rest.push(...buffers);
-    }}
-    return [idParts(id), route, rest];
-  }};
-  const flatShapes = [];
-  const addShape = (...keys) => flatShapes.push(keys) - 1;
-  const callRoutes = [];
-  const addRoute = (type, pathLength, ...path) => callRoutes.push([type, pathLength < 0 ? null : path]) - 1;
-  const bind = (port) => {{
-    let current; // the id of the request being delivered, if any
-    const listen = (deliver, domStyle) => {{
-      // The key sets of flat objects and the routes (type and path) of requests this listener has
-      // sent, as tries of Maps whose nodes hold their number: after its first time a key set or
-      // route crosses as that number (JsEndpoint._shapes numbers them alike), as converting each
-      // string to Python costs about as much as a value.
-      const keySets = new Map();
-      const routes = new Map();
-      let shapeCount = 0;
-      // The number of keys (a key set or route) in shapes: >= 0 if Python knows it, NEW if it is
-      // numbered now (Python numbers it next, from the strings), NONE once the table is full.
-      const NEW = -1;
-      const NONE = -2;
-      const numberOf = (shapes, keys) => {{
-        let node = shapes;
-        for (let i = 0; i < keys.length; i++) {{
-          let next = node.get(keys[i]);
-          if (next === undefined) {{
-            if (shapeCount >= {_SHAPES}) return NONE;
-            next = new Map();
-            node.set(keys[i], next);
-          }}
-          node = next;
-        }}
-        if (node.shape !== undefined) return node.shape;
-        if (shapeCount >= {_SHAPES}) return NONE;
-        node.shape = shapeCount++;
-        return NEW;
-      }};
-      return (arg) => {{
-        const data = domStyle ? arg.data : arg;
-        const origin = domStyle && arg.origin ? arg.origin : undefined; // Node's ports say ""
-        if (typeof data !== "object" || data === null) return deliver(origin, 0, data);
-        const proto = Object.getPrototypeOf(data);
-        if (proto === Object.prototype || proto === null) {{
-          const keys = Object.keys(data);
-          const call = keys[0] === "id" && proto !== null ? callParts(data, keys) : null;
-          if (call !== null) {{
-            const [id, route, rest] = call;
-            const shape = numberOf(routes, route);
-            const outer = current;
-            current = data.id;
-            try {{
-              if (shape >= 0) return deliver(origin, 6, ...id, shape, ...rest);
-              return deliver(origin, shape === NEW ? 7 : 8, ...id, ...route, ...rest);
-            }} finally {{
-              current = outer;
-            }}
-          }}
-          const values = flatValues(data, keys);
-          if (values !== null) {{
-            const shape = numberOf(keySets, keys);
-            if (shape >= 0) return deliver(origin, 3, shape, ...values);
-            return deliver(origin, shape === NEW ? 4 : 5, ...keys, ...values);
-          }}
-        }}
-        const walk = {{ seen: new Set(), undo: [], plain: true }};
-        try {{
-          mark(data, walk);
-        }} catch {{
-          // Too deep to walk (a RangeError): what was swapped stays swapped; to_py says what is wrong.
-          walk.plain = false;
-        }}
-        const undo = walk.undo;
-        try {{
-          deliver(origin, walk.plain ? 1 : 2, data);
-        }} finally {{
-          for (let i = 0; i < undo.length; i += 3) put(undo[i], undo[i + 1], undo[i + 2]);
-        }}
-      }};
-    }};
-    // The messages are built by assignments: an answer built as an object literal took
-    // milliseconds to post in Node while V8 was under the pressure of a large ArrayBuffer that had
-    // just arrived (measured with 64 MiB transfers), built this way never.
-    const postFlat = (shape, ...values) => {{
-      const keys = flatShapes[shape];
-      const message = {{}};
-      for (let i = 0; i < keys.length; i++) message[keys[i]] = values[i];
-      port.postMessage(message);
-    }};
-    const postCall = (id, route, argumentCount, ...values) => {{
-      const [type, path] = callRoutes[route];
-      const message = {{}};
-      message.id = id;
-      message.type = type;
-      if (path !== null) message.path = path.slice();
-      if (argumentCount >= 0) {{
-        const argumentList = new Array(argumentCount);
-        for (let i = 0; i < argumentCount; i++) {{
-          const wire = {{}};
-          wire.type = "RAW";
-          wire.value = values[i];
-          argumentList[i] = wire;
-        }}
-        message.argumentList = argumentList;
-      }}
-      port.postMessage(message);
-    }};
-    const answer = (value) => {{
-      const message = {{}};
-      message.type = "RAW";
-      message.value = value;
-      message.id = current;
-      port.postMessage(message);
-    }};
-    return [listen, postFlat, postCall, answer];
-  }};
-  return [addShape, addRoute, bind, useIdBuffer];
-}})()"""
-# How many key sets postFlat and routes postCall learn; later new ones go through to_js.
-_FLAT_SHAPES = 64
-_ROUTES = 256
-
-# Where JS listeners write the id of a request for Python to read (see idParts in _ENDPOINT_JS):
-# one for all, as each is read before any other message can be delivered.
-_ID_BUFFER = bytearray(256)
-
-# windowPort(target, context, targetOrigin) -> what a JsEndpoint needs of a window: posting goes to
-# the target window with the origin it must have, and listening happens on the context (the window
-# that receives its answers). A named class, so that the endpoint's repr says what it is.
-_WINDOW_PORT_JS = """(() => {
-  class WindowPort {
-    constructor(target, context, targetOrigin) {
-      this.target = target;
-      this.context = context;
-      this.targetOrigin = targetOrigin;
-    }
-    postMessage(message, transfer) { this.target.postMessage(message, this.targetOrigin, transfer); }
-    addEventListener(type, listener) { this.context.addEventListener(type, listener); }
-    removeEventListener(type, listener) { this.context.removeEventListener(type, listener); }
-  }
-  return (target, context, targetOrigin) => new WindowPort(target, context, targetOrigin);
-})()"""
-
-# postFlat and postCall carry WIRE_ATOMS as arguments: Pyodide converts those as to_js would.
-_STRINGS = frozenset({str})
 
 
 class _Ffi:
@@ -327,30 +60,10 @@ class _Ffi:
         self.from_entries: Any = js.Object.fromEntries
         self.decoder: Any = create_proxy(_decode_default)
         self.encoder: Any = create_proxy(_encode_default)
-        self.add_shape, self.add_route, self.bind, use_id_buffer = run_js(_ENDPOINT_JS)
-        self.id_buffer: Any = create_proxy(_ID_BUFFER)  # lives as long as the interpreter
-        use_id_buffer(self.id_buffer)
-        self.flat_shapes: dict[tuple[str, ...], int] = {}
-        self.routes: dict[tuple[str | None, ...], int] = {}
-        self.window_port: Any = run_js(_WINDOW_PORT_JS)
-
-    def flat_shape(self, keys: tuple[str, ...]) -> int | None:
-        """postFlat's number for keys it does not know yet (see flat_shapes); None for non-string
-        keys or past _FLAT_SHAPES."""
-        if len(self.flat_shapes) < _FLAT_SHAPES and _STRINGS.issuperset(map(type, keys)):
-            shape: int = self.add_shape(*keys)
-            self.flat_shapes[keys] = shape
-            return shape
-        return None
-
-    def route(self, key: tuple[str | None, ...], kind: str, path: list[str] | None) -> int | None:
-        """postCall's number for a route it does not know yet, ``key`` in routes: the type
-        ``kind`` and ``path`` (None for a request without one); None past _ROUTES."""
-        if len(self.routes) < _ROUTES:
-            route: int = self.add_route(kind, -1) if path is None else self.add_route(kind, len(path), *path)
-            self.routes[key] = route
-            return route
-        return None
+        init = run_module(run_js, "listener.mjs")
+        # The id buffer's proxy lives as long as the interpreter.
+        self.fast = FastPath(init(to_js(FACTS, dict_converter=self.from_entries)), create_proxy(ID_BUFFER))
+        self.window_port: Any = run_module(run_js, "window_port.mjs")
 
     def encode(self, value: Any, eager: Any = None) -> Any:
         # eager_converter=None is not the same as leaving it out: Pyodide then fails on every value.
@@ -394,7 +107,7 @@ def _decode_default(value: Any, convert: Any, cache: Any) -> Any:
     """What Pyodide cannot turn into data itself: ports become endpoints, dates datetimes; any
     other JS object stays a JsProxy."""
     name = _constructor_name(value)
-    if name == _KEPT:
+    if name == load_ffi().fast.kept:
         return JsArrayBuffer(value.buffer)
     if name == "MessagePort":
         return JsEndpoint(value)
@@ -417,127 +130,6 @@ def _encode_default(value: Any, convert: Any, cache: Any) -> Any:
     )
 
 
-# The key order of an answer, and of the requests (as wire.request builds them) postCall rebuilds.
-_ANSWER_KEYS = ("type", "value", "id")
-_APPLY_KEYS = ("id", "type", "path", "argumentList")
-_GET_KEYS = ("id", "type", "path")
-_BARE_KEYS = ("id", "type")
-_RAW_KEYS = ("type", "value")
-_NOBODY = object()  # JsEndpoint._answering while no request is delivered
-
-
-def _post_flat(ffi: _Ffi, post_flat: Any, message: dict[str, Any]) -> bool:
-    """Post a message of three atoms, the shape of every answer ({type, value, id}), through
-    postFlat; False, having posted nothing, for any other message or once postFlat knows
-    _FLAT_SHAPES key sets. The values are spelled out: map() and a call with *values cost more."""
-    if len(message) != 3:
-        return False
-    first, second, third = message.values()
-    if not (type(first) in WIRE_ATOMS and type(second) in WIRE_ATOMS and type(third) in WIRE_ATOMS):
-        return False
-    keys = tuple(message)
-    shape = ffi.flat_shapes.get(keys)
-    if shape is None:
-        shape = ffi.flat_shape(keys)
-        if shape is None:
-            return False
-    post_flat(shape, first, second, third)
-    return True
-
-
-def _post_call(ffi: _Ffi, post_call: Any, message: dict[str, Any]) -> bool:
-    """Post a request of atoms only (ids and types are strings, every argument a RAW wire value of
-    an atom) through postCall; False, having posted nothing, for any other message or a new route
-    once postCall knows _ROUTES."""
-    keys = tuple(message)
-    if keys == _APPLY_KEYS:
-        args = message["argumentList"]
-        if type(args) is not list:
-            return False
-    elif keys in (_GET_KEYS, _BARE_KEYS):
-        args = None
-    else:
-        return False
-    msg_id = message["id"]
-    kind = message["type"]
-    if type(msg_id) is not str or type(kind) is not str:
-        return False
-    path: list[str] | None = None
-    if len(keys) == 2:
-        key: tuple[str | None, ...] = (kind, None)
-    else:
-        path = message["path"]
-        if type(path) is not list:
-            return False
-        for segment in path:  # a loop: map() costs more for the usual one or two segments
-            if type(segment) is not str:
-                return False
-        key = (kind, *path)
-    route = ffi.routes.get(key)
-    if route is None:
-        route = ffi.route(key, kind, path)
-        if route is None:
-            return False
-    if args is None:
-        post_call(msg_id, route, -1)
-    elif not args:  # most calls: positional, as a call with *args costs more
-        post_call(msg_id, route, 0)
-    else:
-        values = []
-        for arg in args:
-            if type(arg) is not dict or tuple(arg) != _RAW_KEYS or arg["type"] != "RAW":
-                return False
-            value = arg["value"]
-            if type(value) not in WIRE_ATOMS:
-                return False
-            values.append(value)
-        if len(values) == 1:
-            post_call(msg_id, route, 1, values[0])
-        else:
-            post_call(msg_id, route, len(values), *values)
-    return True
-
-
-# The kinds of message the JS listener delivers (see JsEndpoint._deliver).
-_PRIMITIVE, _PLAIN, _DECODE, _FLAT, _FLAT_NEW, _FLAT_UNNUMBERED, _CALL, _CALL_NEW, _CALL_UNNUMBERED = range(9)
-
-
-def _call_message(parts: tuple[Any, ...], shapes: list[Any], kind: int) -> dict[str, Any]:
-    """The request that the JS listener sent as callParts: the id's length in _ID_BUFFER (or -1
-    and the id), then the route's number in ``shapes`` (_CALL) or the route itself (type, path
-    length, segments; a _CALL_NEW route joins ``shapes``), then the arguments. A route is kept as
-    its type and path (None without one), so that a numbered one costs a copy of the path."""
-    id_length = parts[0]
-    if id_length >= 0:
-        msg_id = _ID_BUFFER[:id_length].decode("latin-1")
-        start = 1
-    else:
-        msg_id = parts[1]
-        start = 2
-    if kind == _CALL:
-        type_, path = shapes[parts[start]]
-        start += 1
-    else:
-        type_, path_length = parts[start], parts[start + 1]
-        path = list(parts[start + 2 : start + 2 + path_length]) if path_length >= 0 else None
-        start += 2 + max(path_length, 0)
-        if kind == _CALL_NEW:
-            shapes.append((type_, path))
-    message = {"id": msg_id, "type": type_}
-    if path is not None:
-        message["path"] = path.copy()
-    argument_count = parts[start]
-    if argument_count > 0:
-        start += 1
-        values = list(parts[start : start + argument_count])
-        for index in parts[start + argument_count :]:  # the arguments that are ArrayBuffers
-            values[index] = JsArrayBuffer(values[index])
-        message["argumentList"] = [{"type": "RAW", "value": value} for value in values]
-    elif argument_count == 0:
-        message["argumentList"] = []
-    return message
-
-
 def _transfer_list(ffi: _Ffi, transfer: Sequence[Any]) -> tuple[Any, dict[int, Any]]:
     """The JS transfer list, and the ArrayBuffers standing in for transferred bytearrays."""
     items: list[Any] = []
@@ -557,58 +149,6 @@ def _transfer_list(ffi: _Ffi, transfer: Sequence[Any]) -> tuple[Any, dict[int, A
         else:
             raise DataCloneError(f"{type(item).__name__} is not transferable to JavaScript")
     return ffi.to_js(items, create_pyproxies=False), buffers
-
-
-class JsArrayBuffer:
-    """A JS ArrayBuffer that arrived in a message, left where it is: receiving one costs the same
-    whatever its size (``to_py`` would copy it into Python's memory).
-
-    ``len(b)`` is its byteLength, and sent on (as a value or in a ``transfer`` list) it is the same
-    ArrayBuffer again, still uncopied; transferred, it is detached (length 0), as in JS. Read, it
-    is the read-only ``memoryview`` of its bytes (indexing, iteration, ``==``, ``bytes(b)``,
-    ``b.tobytes()``, ...), copied into Python once, on first read. ``b.buffer`` is the JsProxy.
-    It has no buffer protocol on purpose: ``to_js`` would copy anything with one into a Uint8Array.
-    """
-
-    __slots__ = ("_view", "buffer")
-    __hash__ = None  # type: ignore[assignment]  # compares by content, like a memoryview
-
-    def __init__(self, buffer: Any) -> None:
-        self.buffer: Any = buffer
-        self._view: memoryview | None = None
-
-    @property
-    def view(self) -> memoryview:
-        """The bytes, copied into Python on first use."""
-        if self._view is None:
-            self._view = memoryview(bytes(self.buffer.to_bytes()))
-        return self._view
-
-    def __len__(self) -> int:
-        return int(self.buffer.byteLength)
-
-    def __bytes__(self) -> bytes:
-        return bytes(self.view.obj)  # the copy the view reads: not copied again
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self.view)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self.view[index]
-
-    def __eq__(self, other: object) -> bool:
-        return self.view == (other.view if type(other) is JsArrayBuffer else other)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):  # not memoryview's: copy, pickle and half-made instances ask these
-            raise AttributeError(name)
-        return getattr(self.view, name)  # memoryview's own methods: tobytes, tolist, hex, ...
-
-    def __repr__(self) -> str:
-        return f"<JsArrayBuffer {len(self)} bytes>"
-
-    def _detached(self) -> None:
-        self._view = None
 
 
 class JsEndpoint:
@@ -669,15 +209,10 @@ class JsEndpoint:
         if self.closed:
             raise ConnectionError("cannot post on a closed endpoint")
         if not transfer and type(message) is dict:
-            if message.get("id") is self._answering and tuple(message) == _ANSWER_KEYS:
-                value = message["value"]
-                if type(value) in WIRE_ATOMS and message["type"] == "RAW":
-                    self._js_answer(value)  # the id is the one JS holds
-                    return
-            ffi = _FFI or load_ffi()
             if self._js_flat is None:
                 self._bind()
-            if _post_flat(ffi, self._js_flat, message) or _post_call(ffi, self._js_call, message):
+            fast = (_FFI or load_ffi()).fast
+            if post_flat(fast, self._js_flat, message) or post_call(fast, self._js_call, message):
                 return
         ffi = _FFI or load_ffi()
         post = self._post
@@ -701,6 +236,15 @@ class JsEndpoint:
             elif type(item) is JsArrayBuffer:
                 item._detached()
 
+    def answer(self, msg_id: Any, value: Any) -> None:
+        """Post the answer ``{"type": "RAW", "value": value, "id": msg_id}`` of an atom ``value``,
+        as the exposing side does for most results. While request ``msg_id`` is being delivered,
+        JS still holds its id, so the answer is posted without the id crossing back from Python."""
+        if msg_id is self._answering and not self.closed:
+            self._js_answer(value)
+        else:
+            self.post_message({"type": RAW, "value": value, "id": msg_id})
+
     def add_listener(self, listener: Listener) -> None:
         self._listeners += (listener,)
         if self._js_listener is None:
@@ -714,7 +258,7 @@ class JsEndpoint:
             _listen(self.port, "message", self._js_listener)
 
     def _bind(self) -> None:
-        self._js_listen, self._js_flat, self._js_call, self._js_answer = load_ffi().bind(self.port)
+        self._js_listen, self._js_flat, self._js_call, self._js_answer = load_ffi().fast.bind(self.port)
 
     def remove_listener(self, listener: Listener) -> None:
         if listener in self._listeners:
@@ -757,13 +301,13 @@ class JsEndpoint:
     def _deliver(self, origin: Any, kind: int, *parts: Any) -> None:
         # Exceptions must not reach JS: an error thrown in a Node 'message' handler kills the worker.
         try:
-            # kind (see _ENDPOINT_JS), all converted by Pyodide as arguments unless said: a request
-            # as callParts with its route's number (_CALL) or with the route, numbered next
-            # (_CALL_NEW) or not; a flat object as its key set's number then its values (_FLAT), or
-            # as its keys then values, the key set numbered next (_FLAT_NEW) or not; a primitive;
+            # kind (see fastpath.Kind), all converted by Pyodide as arguments unless said: a request
+            # as callParts with its route's number (CALL) or with the route, numbered next
+            # (CALL_NEW) or not; a flat object as its key set's number then its values (FLAT), or
+            # as its keys then values, the key set numbered next (FLAT_NEW) or not; a primitive;
             # plain objects and arrays only (to_py), or anything else (to_py with the decoder).
             if kind >= _CALL:
-                data = _call_message(parts, self._shapes, kind)
+                data = call_message(parts, self._shapes, kind)
             elif kind == _FLAT:
                 data = dict(zip(self._shapes[parts[0]], parts[1:], strict=True))
             elif kind in (_FLAT_NEW, _FLAT_UNNUMBERED):
