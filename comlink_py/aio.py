@@ -68,7 +68,7 @@ class Exposed:
         self._exposer = exposer
         self._tasks: set[asyncio.Task[None]] = set()
         # The endpoint's fast answer of an atom, if it has one (see Endpoint).
-        self._answer: Callable[[Any, Any], None] | None = getattr(exposer.endpoint, "answer", None)
+        self._answer: Callable[[Any, Any], None] | None = getattr(exposer.endpoint, "post_answer", None)
         self.closed = False
 
     def _on_message(self, event: MessageEvent) -> None:

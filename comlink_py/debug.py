@@ -62,8 +62,8 @@ class TracedEndpoint:
         member = getattr(self.inner, name)
         if name == "new_channel":
             return self._new_channel
-        if name == "answer":
-            return self._answer
+        if name == "post_answer":
+            return self._post_answer
         return member
 
     def __repr__(self) -> str:
@@ -75,12 +75,12 @@ class TracedEndpoint:
         near, far = self.inner.new_channel()  # type: ignore[attr-defined]
         return self._child(near), far
 
-    def _answer(self, msg_id: Any, value: Any) -> None:
+    def _post_answer(self, msg_id: Any, value: Any) -> None:
         if self.logger.isEnabledFor(logging.DEBUG):
             self.logger.debug(
                 "%s -> %s", self.name, compact({"type": wire.RAW, "value": value, "id": msg_id})
             )
-        self.inner.answer(msg_id, value)  # type: ignore[attr-defined]
+        self.inner.post_answer(msg_id, value)  # type: ignore[attr-defined]
 
     def _child(self, endpoint: Endpoint) -> TracedEndpoint:
         return TracedEndpoint(endpoint, f"{self.name}/{next(self._children)}", self.logger)

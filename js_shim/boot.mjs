@@ -27,7 +27,8 @@ export const LIBRARY_DIR = "/comlink_py_lib";
 /** Key of the status message a worker sends its starter: { [STATUS]: "ready" | "error", error }. */
 export const STATUS = "comlink_py:status";
 
-const REQUEST_TYPES = new Set(["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "RELEASE"]);
+/** Comlink's request types (a test checks them against comlink_py's wire.MESSAGE_TYPES). */
+export const REQUEST_TYPES = new Set(["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "RELEASE"]);
 
 /** Whether a message is a Comlink request (and so expects an answer with the same id). */
 export function isRequest(data) {

@@ -132,9 +132,10 @@ def test_the_tarball_carries_comlink_py_and_its_file_list(packed: dict[str, obje
             if m.name.startswith(f"package/{folder}")
         }
     listing = json.loads(shipped.pop("files.json"))
-    names = (p.name for p in (sources / "comlink_py").iterdir())
-    expected = sorted(n for n in names if n.endswith(".py") or n == "py.typed")
-    assert {"__init__.py", "js.py", "py.typed"} <= set(expected)
+    package = sources / "comlink_py"
+    names = (p.relative_to(package).as_posix() for p in package.rglob("*") if "__pycache__" not in p.parts)
+    expected = sorted(n for n in names if n.endswith((".py", ".mjs")) or n == "py.typed")
+    assert {"__init__.py", "js.py", "py.typed", "pyodide/listener.mjs"} <= set(expected)
     assert listing == expected
     assert sorted(shipped) == expected
     for name in expected:

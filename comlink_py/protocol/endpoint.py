@@ -38,7 +38,10 @@ class Endpoint(Protocol):
     a MessagePort needs), ``close()``, ``new_channel()`` (a pair of connected endpoints of the same
     kind that can be transferred over this one: the proxy handler and ENDPOINT need it), and
     ``add_close_listener(callback)`` (called once when the peer goes away, so pending calls fail
-    instead of hanging).
+    instead of hanging), and ``post_answer(id, value)``, which ``expose`` calls instead of
+    ``post_message`` to answer request ``id`` with an atom ``value`` (None, bool, int, float, str):
+    it must post ``{"type": "RAW", "value": value, "id": id}``, and may do so faster (a
+    ``JsEndpoint`` reuses the id JS still holds while that request is being delivered).
     """
 
     def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None: ...

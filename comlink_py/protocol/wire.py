@@ -19,7 +19,6 @@ __all__ = [
     "HANDLER",
     "MESSAGE_TYPES",
     "RAW",
-    "RAW_RESPONSE_KEYS",
     "RAW_WIRE_VALUE_KEYS",
     "RELEASE",
     "REQUEST_KEYS",
@@ -44,11 +43,10 @@ MESSAGE_TYPES: Final = frozenset({GET, SET, APPLY, CONSTRUCT, ENDPOINT, RELEASE}
 RAW: Final = "RAW"
 HANDLER: Final = "HANDLER"
 
-#: Key orders, as Comlink's ``Object.assign`` calls make them and ``request``/``response`` build them:
-#: a request with all its keys (GET has the first three, ENDPOINT and RELEASE the first two), a RAW
-#: answer, and a RAW wire value.
+#: Key orders, as Comlink's ``Object.assign`` calls make them and ``request`` builds them: a request
+#: with all its keys (GET has the first three, ENDPOINT and RELEASE the first two), and a RAW wire
+#: value.
 REQUEST_KEYS: Final = ("id", "type", "path", "argumentList")
-RAW_RESPONSE_KEYS: Final = ("type", "value", "id")
 RAW_WIRE_VALUE_KEYS: Final = ("type", "value")
 
 MessageType = Literal["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "RELEASE"]

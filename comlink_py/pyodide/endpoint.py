@@ -236,7 +236,7 @@ class JsEndpoint:
             elif type(item) is JsArrayBuffer:
                 item._detached()
 
-    def answer(self, msg_id: Any, value: Any) -> None:
+    def post_answer(self, msg_id: Any, value: Any) -> None:
         """Post the answer ``{"type": "RAW", "value": value, "id": msg_id}`` of an atom ``value``,
         as the exposing side does for most results. While request ``msg_id`` is being delivered,
         JS still holds its id, so the answer is posted without the id crossing back from Python."""

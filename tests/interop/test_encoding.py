@@ -35,7 +35,7 @@ def test_every_posted_message_arrives_as_to_js_makes_it(encoding: NodeRun) -> No
 
 
 ANSWER = "answer"
-# Per request id: answers of atoms given with the endpoint's answer() use the id JS holds; one with
+# Per request id: answers of atoms given with the endpoint's post_answer() use the id JS holds; one with
 # an equal id that is another object, and messages posted with another key order, a handler or a
 # nested value do not; a request delivered inside another's delivery is
 # answered with its own id, then the outer one with its. Ids of JS Comlink's kind, with characters

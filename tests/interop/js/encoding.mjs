@@ -74,7 +74,7 @@ json.dumps(shortcuts)
 });
 
 await check("answered", async () => {
-  // A request answered through the endpoint's answer(id, value) while it is delivered: the answer
+  // A request answered through the endpoint's post_answer(id, value) while it is delivered: the answer
   // takes its id from JS, unless the id is not the very object delivered. Answers posted with
   // post_message (another key order, a handler, a nested value) take the ordinary paths. "reenter"
   // has another request delivered (and answered) inside its own delivery before it answers.
@@ -96,11 +96,11 @@ def answer(event):
         name = "none"
     used.clear()
     if name in atoms:
-        endpoint.answer(data["id"], atoms[name])
+        endpoint.post_answer(data["id"], atoms[name])
         message = {"type": "RAW", "value": atoms[name], "id": data["id"]}
     elif name == "equal id":
         message = {"type": "RAW", "value": 1, "id": "".join(list(data["id"]))}
-        endpoint.answer(message["id"], 1)
+        endpoint.post_answer(message["id"], 1)
     elif name in messages:
         message = messages[name](data["id"])
         endpoint.post_message(message)
@@ -119,7 +119,7 @@ answered
   // An answer given after delivery has ended cannot use the held id.
   pyodide.runPython(`endpoint.remove_listener(answer)
 used.clear()
-endpoint.answer("late", 5)
+endpoint.post_answer("late", 5)
 answered.append(used[0] if used else None)
 js.capture.postMessage(ffi.encode({"type": "RAW", "value": 5, "id": "late"}))`);
   const pairs = [];
