@@ -166,9 +166,9 @@ class JsEndpoint:
         "_js_listen",
         "_js_listener",
         "_listeners",
+        "_numbered",
         "_post",
         "_py_listener",
-        "_shapes",
         "closed",
         "port",
     )
@@ -189,7 +189,7 @@ class JsEndpoint:
         self._post: Any = None  # port.postMessage, looked up once: each FFI lookup costs
         self.closed = False
         self._listeners: tuple[Listener, ...] = ()  # replaced, never changed: delivery needs no copy
-        self._shapes: list[Any] = []  # the key sets and routes the JS listener numbered
+        self._numbered: list[Any] = []  # the key sets and routes the JS listener numbered
         self._js_listener: Any = None
         self._py_listener: Any = None
         self._close_callbacks: list[Callable[[], None]] = []
@@ -250,7 +250,7 @@ class JsEndpoint:
         if self._js_listener is None:
             dom_style = hasattr(self.port, "addEventListener")
             ffi = load_ffi()
-            self._shapes = []  # a new JS listener numbers key sets anew
+            self._numbered = []  # a new JS listener numbers key sets anew
             if self._js_listen is None:
                 self._bind()
             self._py_listener = ffi.create_proxy(self._deliver)
@@ -307,14 +307,14 @@ class JsEndpoint:
             # as its keys then values, the key set numbered next (FLAT_NEW) or not; a primitive;
             # plain objects and arrays only (to_py), or anything else (to_py with the decoder).
             if kind >= _CALL:
-                data = call_message(parts, self._shapes, kind)
+                data = call_message(parts, self._numbered, kind)
             elif kind == _FLAT:
-                data = dict(zip(self._shapes[parts[0]], parts[1:], strict=True))
+                data = dict(zip(self._numbered[parts[0]], parts[1:], strict=True))
             elif kind in (_FLAT_NEW, _FLAT_UNNUMBERED):
                 half = len(parts) // 2
                 keys = parts[:half]
                 if kind == _FLAT_NEW:
-                    self._shapes.append(keys)
+                    self._numbered.append(keys)
                 data = dict(zip(keys, parts[half:], strict=True))
             elif kind == _PRIMITIVE:
                 data = parts[0]

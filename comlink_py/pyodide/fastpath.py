@@ -19,8 +19,9 @@ from .buffer import JsArrayBuffer
 
 __all__ = [
     "FACTS",
-    "FLAT_SHAPES",
     "ID_BUFFER",
+    "KEY_SETS",
+    "LISTENER_NUMBERS",
     "ROUTES",
     "FastPath",
     "Kind",
@@ -46,16 +47,16 @@ class Kind(enum.IntEnum):
 
 # How many key sets of flat objects and routes of requests a JsEndpoint's listener numbers; later
 # new ones cross as strings.
-SHAPES: Final = 256
+LISTENER_NUMBERS: Final = 256
 
 # How many key sets postFlat and routes postCall learn; later new ones go through to_js.
-FLAT_SHAPES: Final = 64
+KEY_SETS: Final = 64
 ROUTES: Final = 256
 
 #: What listener.mjs's ``init`` takes.
 FACTS: Final = {
     "kinds": {kind.name: kind.value for kind in Kind},
-    "shapeLimit": SHAPES,
+    "numberLimit": LISTENER_NUMBERS,
     "callKeys": list(REQUEST_KEYS),
     "rawKeys": list(RAW_WIRE_VALUE_KEYS),
     "raw": RAW,
@@ -79,20 +80,20 @@ class FastPath:
     """listener.mjs's functions in one interpreter, and what posting has taught them."""
 
     def __init__(self, functions: Any, id_buffer: Any) -> None:
-        # init's [addShape, addRoute, bind, useIdBuffer, keptName]; id_buffer: ID_BUFFER's proxy.
-        self.add_shape, self.add_route, self.bind, use_id_buffer, kept = functions
+        # init's [addKeySet, addRoute, bind, useIdBuffer, keptName]; id_buffer: ID_BUFFER's proxy.
+        self.add_key_set, self.add_route, self.bind, use_id_buffer, kept = functions
         use_id_buffer(id_buffer)
         self.kept: str = kept  # the class name of the markers that stand in for ArrayBuffers
-        self.flat_shapes: dict[tuple[str, ...], int] = {}
+        self.key_sets: dict[tuple[str, ...], int] = {}
         self.routes: dict[tuple[str | None, ...], int] = {}
 
-    def flat_shape(self, keys: tuple[str, ...]) -> int | None:
-        """postFlat's number for keys it does not know yet (see flat_shapes); None for non-string
-        keys or past FLAT_SHAPES."""
-        if len(self.flat_shapes) < FLAT_SHAPES and _STRINGS.issuperset(map(type, keys)):
-            shape: int = self.add_shape(*keys)
-            self.flat_shapes[keys] = shape
-            return shape
+    def key_set(self, keys: tuple[str, ...]) -> int | None:
+        """postFlat's number for keys it does not know yet (see key_sets); None for non-string
+        keys or past KEY_SETS."""
+        if len(self.key_sets) < KEY_SETS and _STRINGS.issuperset(map(type, keys)):
+            number: int = self.add_key_set(*keys)
+            self.key_sets[keys] = number
+            return number
         return None
 
     def route(self, key: tuple[str | None, ...], kind: str, path: list[str] | None) -> int | None:
@@ -106,21 +107,21 @@ class FastPath:
 
 
 def post_flat(fast: FastPath, post_flat: Any, message: dict[str, Any]) -> bool:
-    """Post a message of three atoms, the shape of every answer ({type, value, id}), through
+    """Post a message of three atoms, the form of every answer ({type, value, id}), through
     postFlat; False, having posted nothing, for any other message or once postFlat knows
-    FLAT_SHAPES key sets. The values are spelled out: map() and a call with *values cost more."""
+    KEY_SETS key sets. The values are spelled out: map() and a call with *values cost more."""
     if len(message) != 3:
         return False
     first, second, third = message.values()
     if not (type(first) in WIRE_ATOMS and type(second) in WIRE_ATOMS and type(third) in WIRE_ATOMS):
         return False
     keys = tuple(message)
-    shape = fast.flat_shapes.get(keys)
-    if shape is None:
-        shape = fast.flat_shape(keys)
-        if shape is None:
+    number = fast.key_sets.get(keys)
+    if number is None:
+        number = fast.key_set(keys)
+        if number is None:
             return False
-    post_flat(shape, first, second, third)
+    post_flat(number, first, second, third)
     return True
 
 
@@ -177,10 +178,10 @@ def post_call(fast: FastPath, post_call: Any, message: dict[str, Any]) -> bool:
     return True
 
 
-def call_message(parts: tuple[Any, ...], shapes: list[Any], kind: int) -> dict[str, Any]:
+def call_message(parts: tuple[Any, ...], numbered: list[Any], kind: int) -> dict[str, Any]:
     """The request that the JS listener sent as callParts: the id's length in ID_BUFFER (or -1
-    and the id), then the route's number in ``shapes`` (``Kind.CALL``) or the route itself (type, path
-    length, segments; a ``Kind.CALL_NEW`` route joins ``shapes``), then the arguments. A route is kept as
+    and the id), then the route's number in ``numbered`` (``Kind.CALL``) or the route itself (type, path
+    length, segments; a ``Kind.CALL_NEW`` route joins ``numbered``), then the arguments. A route is kept as
     its type and path (None without one), so that a numbered one costs a copy of the path."""
     id_length = parts[0]
     if id_length >= 0:
@@ -190,14 +191,14 @@ def call_message(parts: tuple[Any, ...], shapes: list[Any], kind: int) -> dict[s
         msg_id = parts[1]
         start = 2
     if kind == _CALL:
-        type_, path = shapes[parts[start]]
+        type_, path = numbered[parts[start]]
         start += 1
     else:
         type_, path_length = parts[start], parts[start + 1]
         path = list(parts[start + 2 : start + 2 + path_length]) if path_length >= 0 else None
         start += 2 + max(path_length, 0)
         if kind == _CALL_NEW:
-            shapes.append((type_, path))
+            numbered.append((type_, path))
     message = {"id": msg_id, "type": type_}
     if path is not None:
         message["path"] = path.copy()

@@ -5,7 +5,7 @@
 // (comlink_py/pyodide/fastpath.py): the message kinds by name, the size of the key-set table and
 // Comlink's key orders.
 //
-// init(facts) -> [addShape, addRoute, bind, useIdBuffer, keptName]: bind(port) -> [listen, postFlat,
+// init(facts) -> [addKeySet, addRoute, bind, useIdBuffer, keptName]: bind(port) -> [listen, postFlat,
 // postCall, answer], what a JsEndpoint calls, bound to its port (passing the port to each call costs
 // about as much as a value); useIdBuffer(proxy) gives JS the buffer where listeners write the ids of
 // requests; keptName is the class name by which Python knows a kept buffer.
@@ -20,11 +20,11 @@
 // buffer into Python's memory, a marker goes to the decoder. The data is restored before the
 // listener returns, so other JS listeners never see a marker.
 //
-// postFlat(shape, value...) posts {key: value, ...} with the keys of a shape that addShape(key...)
+// postFlat(keySet, value...) posts {key: value, ...} with the keys of a key set that addKeySet(key...)
 // registered: an answer of an atom ({type, value, id}) in one FFI call that Pyodide converts on the
 // way, without converting the keys again each time. postCall(id, route, argumentCount, ...values)
 // posts a request {id, type, path, argumentList} whose arguments are RAW wire values of atoms, the
-// shape of most calls, with the type and path of a route that addRoute(type, pathLength, ...path)
+// form of most calls, with the type and path of a route that addRoute(type, pathLength, ...path)
 // registered; a length or count of -1 leaves that key out. to_js takes about four times as long.
 // answer(value) posts {type: "RAW", value, id} with the id of the request being delivered, held in
 // JS: a request answered while it is delivered (any call with a result at hand) never converts its
@@ -52,11 +52,11 @@ const KIND_NAMES = [
 ];
 
 /**
- * facts: { kinds: {name: number} for every name of KIND_NAMES, shapeLimit: how many key sets and
+ * facts: { kinds: {name: number} for every name of KIND_NAMES, numberLimit: how many key sets and
  * routes a listener numbers, callKeys: a request's key order, rawKeys: a RAW wire value's key order,
  * raw: the RAW wire value type }.
  */
-function init({ kinds, shapeLimit, callKeys, rawKeys, raw }) {
+function init({ kinds, numberLimit, callKeys, rawKeys, raw }) {
   const names = Object.keys(kinds).sort();
   const numbered = names.every((name) => Number.isInteger(kinds[name]));
   if (!numbered || names.join() !== [...KIND_NAMES].sort().join()) {
@@ -169,8 +169,8 @@ function init({ kinds, shapeLimit, callKeys, rawKeys, raw }) {
     }
     return [idParts(id), route, rest];
   };
-  const flatShapes = [];
-  const addShape = (...keys) => flatShapes.push(keys) - 1;
+  const postedKeySets = [];
+  const addKeySet = (...keys) => postedKeySets.push(keys) - 1;
   const callRoutes = [];
   const addRoute = (type, pathLength, ...path) => callRoutes.push([type, pathLength < 0 ? null : path]) - 1;
   const bind = (port) => {
@@ -178,29 +178,29 @@ function init({ kinds, shapeLimit, callKeys, rawKeys, raw }) {
     const listen = (deliver, domStyle) => {
       // The key sets of flat objects and the routes (type and path) of requests this listener has
       // sent, as tries of Maps whose nodes hold their number: after its first time a key set or
-      // route crosses as that number (JsEndpoint._shapes numbers them alike), as converting each
+      // route crosses as that number (JsEndpoint._numbered numbers them alike), as converting each
       // string to Python costs about as much as a value.
       const keySets = new Map();
       const routes = new Map();
-      let shapeCount = 0;
-      // The number of keys (a key set or route) in shapes: >= 0 if Python knows it, NEW if it is
+      let count = 0;
+      // The number of keys (a key set or route) in a table: >= 0 if Python knows it, NEW if it is
       // numbered now (Python numbers it next, from the strings), NONE once the table is full.
       const NEW = -1;
       const NONE = -2;
-      const numberOf = (shapes, keys) => {
-        let node = shapes;
+      const numberOf = (table, keys) => {
+        let node = table;
         for (let i = 0; i < keys.length; i++) {
           let next = node.get(keys[i]);
           if (next === undefined) {
-            if (shapeCount >= shapeLimit) return NONE;
+            if (count >= numberLimit) return NONE;
             next = new Map();
             node.set(keys[i], next);
           }
           node = next;
         }
-        if (node.shape !== undefined) return node.shape;
-        if (shapeCount >= shapeLimit) return NONE;
-        node.shape = shapeCount++;
+        if (node.number !== undefined) return node.number;
+        if (count >= numberLimit) return NONE;
+        node.number = count++;
         return NEW;
       };
       return (arg) => {
@@ -213,21 +213,21 @@ function init({ kinds, shapeLimit, callKeys, rawKeys, raw }) {
           const call = keys[0] === "id" && proto !== null ? callParts(data, keys) : null;
           if (call !== null) {
             const [id, route, rest] = call;
-            const shape = numberOf(routes, route);
+            const number = numberOf(routes, route);
             const outer = current;
             current = data.id;
             try {
-              if (shape >= 0) return deliver(origin, CALL, ...id, shape, ...rest);
-              return deliver(origin, shape === NEW ? CALL_NEW : CALL_UNNUMBERED, ...id, ...route, ...rest);
+              if (number >= 0) return deliver(origin, CALL, ...id, number, ...rest);
+              return deliver(origin, number === NEW ? CALL_NEW : CALL_UNNUMBERED, ...id, ...route, ...rest);
             } finally {
               current = outer;
             }
           }
           const values = flatValues(data, keys);
           if (values !== null) {
-            const shape = numberOf(keySets, keys);
-            if (shape >= 0) return deliver(origin, FLAT, shape, ...values);
-            return deliver(origin, shape === NEW ? FLAT_NEW : FLAT_UNNUMBERED, ...keys, ...values);
+            const number = numberOf(keySets, keys);
+            if (number >= 0) return deliver(origin, FLAT, number, ...values);
+            return deliver(origin, number === NEW ? FLAT_NEW : FLAT_UNNUMBERED, ...keys, ...values);
           }
         }
         const walk = { seen: new Set(), undo: [], plain: true };
@@ -248,8 +248,8 @@ function init({ kinds, shapeLimit, callKeys, rawKeys, raw }) {
     // The messages are built by assignments: an answer built as an object literal took
     // milliseconds to post in Node while V8 was under the pressure of a large ArrayBuffer that had
     // just arrived (measured with 64 MiB transfers), built this way never.
-    const postFlat = (shape, ...values) => {
-      const keys = flatShapes[shape];
+    const postFlat = (keySet, ...values) => {
+      const keys = postedKeySets[keySet];
       const message = {};
       for (let i = 0; i < keys.length; i++) message[keys[i]] = values[i];
       port.postMessage(message);
@@ -281,7 +281,7 @@ function init({ kinds, shapeLimit, callKeys, rawKeys, raw }) {
     };
     return [listen, postFlat, postCall, answer];
   };
-  return [addShape, addRoute, bind, useIdBuffer, ComlinkPyKeptBuffer.name];
+  return [addKeySet, addRoute, bind, useIdBuffer, ComlinkPyKeptBuffer.name];
 }
 
 export { init };
