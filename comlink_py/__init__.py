@@ -24,6 +24,7 @@ from .handlers import (
     transfer,
     transfer_handlers,
 )
+from .policy import exposed
 from .wire import ProtocolError
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "construct",
     "create_endpoint",
     "expose",
+    "exposed",
     "finalizer",
     "proxy",
     "release",

@@ -120,6 +120,10 @@ _ENDPOINT_JS = f"""(() => {{
   // and the indexes of the ArrayBuffer arguments (which reach Python as JsProxies, uncopied).
   // null for anything else, key order included.
   const CALL_KEYS = ["id", "type", "path", "argumentList"];
+  // The most path segments, arguments and flat keys that cross as call arguments; a message with
+  // more takes the to_py path (a call with hundreds of thousands of arguments overflows the stack).
+  const CALL_PARTS = 64;
+  const FLAT_KEYS = 16;
   // An id as [length] once its characters are written to the shared id buffer (a bytearray of
   // Python's, see useIdBuffer), else as [-1, id]: Pyodide converts a string to Python through a
   // Uint32Array of its own, which for JS Comlink's ids of about 50 characters costs more than
@@ -155,7 +159,7 @@ _ENDPOINT_JS = f"""(() => {{
     if (typeof id !== "string" || typeof type !== "string") return null;
     const route = [type, -1];
     if (keys.length > 2) {{
-      if (!Array.isArray(path)) return null;
+      if (!Array.isArray(path) || path.length > CALL_PARTS) return null;
       route[1] = path.length;
       for (let i = 0; i < path.length; i++) {{
         if (typeof path[i] !== "string") return null;
@@ -164,7 +168,7 @@ _ENDPOINT_JS = f"""(() => {{
     }}
     const rest = [-1];
     if (keys.length > 3) {{
-      if (!Array.isArray(argumentList)) return null;
+      if (!Array.isArray(argumentList) || argumentList.length > CALL_PARTS) return null;
       const buffers = [];
       for (let i = 0; i < argumentList.length; i++) {{
         const wire = argumentList[i];
@@ -236,7 +240,8 @@ _ENDPOINT_JS = f"""(() => {{
               current = outer;
             }}
           }}
-          const values = flatValues(data, keys);
+          // Few keys only: they cross as call arguments, and a call takes only so many.
+          const values = keys.length <= FLAT_KEYS ? flatValues(data, keys) : null;
           if (values !== null) {{
             const shape = numberOf(keySets, keys);
             if (shape >= 0) return deliver(origin, 3, shape, ...values);
@@ -404,6 +409,22 @@ def _constructor_name(value: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _undecodable(message: Any, origin: Any, error: Exception) -> MessageEvent | None:
+    """What can be read of a message that ``to_py`` failed on (a Map with object keys, a Set of
+    objects, a Date beyond Python's range): its id and type, so that a request is answered with the
+    error and a response fails its call, instead of either waiting forever. None without an id."""
+    try:
+        data = {key: getattr(message, key, None) for key in ("id", "type")}
+    except Exception:
+        return None
+    if type(data["id"]) not in (str, int, float):
+        return None
+    if type(data["type"]) is not str:
+        data["type"] = None
+    problem = DataCloneError(f"the message could not be converted to Python: {error}")
+    return MessageEvent(data, origin if type(origin) is str else None, problem)
+
+
 def _decode_default(value: Any, convert: Any, cache: Any) -> Any:
     """What Pyodide cannot turn into data itself: ports become endpoints, dates datetimes; any
     other JS object stays a JsProxy."""
@@ -415,7 +436,12 @@ def _decode_default(value: Any, convert: Any, cache: Any) -> Any:
     if name == "Date":
         ms = value.getTime()
         if ms == ms:  # an invalid Date (NaN) stays a JsProxy
-            return _dt.datetime.fromtimestamp(ms / 1000, _dt.UTC)
+            try:
+                return _dt.datetime.fromtimestamp(ms / 1000, _dt.UTC)
+            except (OverflowError, ValueError, OSError):
+                raise DataCloneError(
+                    f"the Date {value.toISOString()} is outside Python's datetime range"
+                ) from None
     return value
 
 
@@ -793,9 +819,12 @@ class JsEndpoint:
             else:
                 data = parts[0].to_py(default_converter=_ffi().decoder)
             event = MessageEvent(data, origin if type(origin) is str else None)
-        except Exception:
-            log.exception("could not decode a message from %r", self)
-            return
+        except Exception as error:
+            partial = _undecodable(parts[0], origin, error) if kind in (_PLAIN, _DECODE) else None
+            if partial is None:
+                log.exception("could not decode a message from %r", self)
+                return
+            event = partial
         if kind < _CALL:
             call_each(self._listeners, event)
             return
