@@ -821,8 +821,8 @@ class JsEndpoint:
             event = MessageEvent(data, origin if type(origin) is str else None)
         except Exception as error:
             partial = _undecodable(parts[0], origin, error) if kind in (_PLAIN, _DECODE) else None
-            if partial is None:
-                log.exception("could not decode a message from %r", self)
+            if partial is None:  # nobody waits for an answer to it
+                log.warning("dropped a message from %r that could not be decoded: %s", self, error)
                 return
             event = partial
         if kind < _CALL:

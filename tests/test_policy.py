@@ -1,8 +1,8 @@
 """The exposure policy: a peer reaches only what the exposed object offers, never the interpreter.
 
 Each door found in review has a regression test here; the hypothesis test walks random hostile
-paths over a rich object graph (tests/hostile_graph.py) and asks the oracle whether anything
-escaped. The same walk runs in real Pyodide in tests/interop/test_policy_pyodide.py.
+paths over a rich object graph (tests/interop/py/hostile_graph.py) and asks the oracle whether anything
+escaped. The same walk runs in real Pyodide in tests/interop/test_hostile.py.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 import comlink_py as c
 from comlink_py.exposing import Exposer
 from comlink_py.handlers import Thrown
-from tests import hostile_graph
 from tests.helpers import recording_channel, run
+from tests.interop.py import hostile_graph
 
 ORACLE = hostile_graph.Oracle()
 
