@@ -193,6 +193,8 @@ class Exposer:
 
     def _assign(self, parent: Any, segment: str, value: Any) -> None:
         policy = self.policy
+        if type(parent) is ProxyMarked and policy is not None:  # what it marks is what is set
+            parent = parent.obj
         if isinstance(parent, dict):  # the root, or a dict a step checked
             parent[segment] = value
         elif isinstance(parent, list) and segment.isdecimal():

@@ -22,13 +22,12 @@ imports nothing of comlink_py, so the exposing core and tests use it directly.
 
 from __future__ import annotations
 
-import builtins
-import importlib
-import os
 import sys
 import types
 from collections.abc import Iterable
 from typing import Any, Final, TypeVar
+
+from .handlers import ProxyMarked
 
 __all__ = ["Policy", "exposed"]
 
@@ -95,27 +94,43 @@ _DATA_TYPES: Final = frozenset(
 _PLAIN: Final = _DATA_TYPES - {dict}
 # Methods that read attributes of their arguments, by names the peer writes ("{0.__class__}").
 _WALKING_METHODS: Final = frozenset({"format", "format_map"})
-# Functions that run code, or walk names, that the caller writes: reaching one would skip every rule
-# here. Refused wherever they are met, even where an author placed them in the exposed object.
-_GATEWAYS: Final = (
-    builtins.eval,
-    builtins.exec,
-    builtins.compile,
-    builtins.__import__,
-    builtins.globals,
-    builtins.locals,
-    builtins.vars,
-    builtins.getattr,
-    builtins.setattr,
-    builtins.delattr,
-    builtins.breakpoint,
-    builtins.open,
-    builtins.input,
-    importlib.import_module,
-    importlib.__import__,
-    *(getattr(os, name) for name in ("system", "popen", "execv", "execve", "spawnv") if hasattr(os, name)),
-)
-_GATEWAY_IDS: Final = frozenset(map(id, _GATEWAYS))
+# Functions and classes that run code, commands or pickles, or walk names, that the caller writes:
+# reaching one would skip every rule here. Refused wherever they are met, even where an author
+# placed them in the exposed object. Named by module and qualified name, so that nothing needs
+# importing to be recognised (``os.system`` says it is ``posix.system``).
+_GATEWAYS: Final = {
+    "builtins": {
+        "eval", "exec", "compile", "__import__", "globals", "locals", "vars", "getattr", "setattr",
+        "delattr", "breakpoint", "open", "input", "help",
+    },
+    "_io": {"open", "open_code", "FileIO"},
+    "io": {"open", "open_code", "FileIO"},
+    "importlib": {"import_module", "__import__", "reload"},
+    "posix": {
+        "system", "popen", "execv", "execve", "spawnv", "spawnve", "posix_spawn", "posix_spawnp",
+        "fork", "forkpty", "kill", "open", "remove", "unlink", "rmdir", "rename", "replace", "chmod",
+    },
+    "nt": {"system", "execv", "execve", "spawnv", "spawnve", "startfile", "kill", "open", "remove"},
+    "os": {"popen", "execl", "execle", "execlp", "execlpe", "execvp", "execvpe", "spawnl", "spawnlp"},
+    "_pickle": {"load", "loads", "Unpickler"},
+    "pickle": {"load", "loads", "Unpickler", "_load", "_loads"},
+    "marshal": {"load", "loads"},
+    "subprocess": {"run", "call", "check_call", "check_output", "Popen", "getoutput", "getstatusoutput"},
+    "runpy": {"run_path", "run_module"},
+    "code": {"interact", "InteractiveInterpreter", "InteractiveConsole"},
+    "pty": {"spawn"},
+    "shutil": {"rmtree"},
+    "ctypes": {"CDLL", "PyDLL", "cdll", "pydll"},
+    "pyodide.code": {"run_js", "eval_code", "eval_code_async"},
+    "_pyodide._base": {"eval_code", "eval_code_async"},
+}  # fmt: skip
+
+
+def _is_gateway(value: Any) -> bool:
+    names = _GATEWAYS.get(getattr(value, "__module__", None))  # type: ignore[arg-type]
+    return names is not None and getattr(value, "__qualname__", None) in names
+
+
 # Where the interpreter's own code lives: its classes and functions are machinery, not an API.
 _SYSTEM_PACKAGES: Final = frozenset(
     {*sys.stdlib_module_names, "builtins", "pyodide", "_pyodide", "_pyodide_core", "js", "pyodide_js"}
@@ -154,9 +169,9 @@ def kind_of(value: object) -> int:
     if kind is DICT:
         return INTERNAL if _is_namespace(value) else DATA  # type: ignore[arg-type]
     if kind is CALLABLE:
-        return INTERNAL if id(value) in _GATEWAY_IDS else CALLABLE
+        return INTERNAL if _is_gateway(value) else CALLABLE
     if kind is CLASS:
-        if issubclass(value, type) or value in _INTERNAL_TYPES:  # type: ignore[arg-type]
+        if issubclass(value, type) or value in _INTERNAL_TYPES or _is_gateway(value):  # type: ignore[arg-type]
             return INTERNAL  # a metaclass makes classes; descriptors and frames are machinery
         return OPAQUE if _is_system(getattr(value, "__module__", None)) else CLASS
     return kind
@@ -164,7 +179,11 @@ def kind_of(value: object) -> int:
 
 def _is_namespace(value: dict[Any, Any]) -> bool:
     """A module's globals (or ``sys.modules``): every name of a module, builtins included."""
-    return "__builtins__" in value or value is sys.modules or value is builtins.__dict__
+    return (
+        "__builtins__" in value
+        or ("__name__" in value and "__spec__" in value)  # an extension module's, say
+        or value is sys.modules
+    )
 
 
 def _describe_kind(value: object) -> str:
@@ -193,6 +212,8 @@ class Policy:
             raise PermissionError(
                 f"access to private name {name!r} is refused (expose with allow_private=True to allow)"
             )
+        if type(parent) is ProxyMarked:  # a proxy() an author kept: its object decides
+            parent = parent.obj
         kind = _kinds.get(type(parent), CLASS)  # CLASS: ask kind_of (it remembers the type's kind)
         if kind >= DICT:
             kind = kind_of(parent)
@@ -235,6 +256,8 @@ class Policy:
         return child
 
     def check_call(self, target: Any, construct: bool) -> None:
+        if type(target) is ProxyMarked:
+            target = target.obj
         if construct:
             if target is self.root and isinstance(target, type):
                 return
@@ -250,6 +273,8 @@ class Policy:
             raise PermissionError(f"calling {_describe_kind(target)} is refused: {_WHY_CLOSED[INTERNAL]}")
 
     def check_assign(self, parent: Any, name: str) -> None:
+        if type(parent) is ProxyMarked:
+            parent = parent.obj
         kind = kind_of(parent)
         if kind is DATA and isinstance(parent, (dict, list)):
             return

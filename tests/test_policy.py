@@ -227,6 +227,42 @@ def test_private_names_are_still_refused_and_allow_private_turns_the_policy_off(
     run(go())
 
 
+class Careless:
+    """An author who stored the interpreter's own tools in public attributes."""
+
+    def __init__(self) -> None:
+        import os
+        import pickle
+        import subprocess
+
+        self.loads = pickle.loads
+        self.run = subprocess.run
+        self.remove = os.remove
+        self.evaluate = eval
+        self.posix = vars(__import__("posix"))
+        self.os = c.proxy(os)
+        self.size = len
+
+
+def test_functions_that_run_what_the_caller_writes_are_refused_wherever_they_are() -> None:
+    async def go() -> None:
+        api = connect(Careless())
+        for call in (
+            api.loads(b"cos\nsystem\n(S'true'\ntR."),
+            api.run(["true"]),
+            api.remove("/nonexistent"),
+            api.evaluate("1+1"),
+            api.posix.system("true"),
+            api.os.system("true"),
+            api.os.path.exists("/"),
+        ):
+            await refused(call)
+        assert await api.size([1, 2]) == 2  # a harmless built-in the author offered
+        await refused(c.assign(api.os.obj, 1))
+
+    run(go())
+
+
 # -- strict mode ------------------------------------------------------------------------------
 
 
