@@ -14,10 +14,11 @@ object met on a path is sorted into a kind, once per type, and the kind decides 
 - *opaque* (instances of standard-library classes, JS objects held by Python): read as values, called
   if callable, never stepped into and never assigned to;
 - *internal* (frames, code, tracebacks, coroutines, generators, cells, modules other than the root,
-  module namespaces, descriptors, functions of the standard library): never reached at all.
+  module namespaces, descriptors, and the functions that run what the caller writes, such as
+  ``eval``, ``os.system`` or ``pickle.loads``): never reached at all.
 
-Refusals are ``PermissionError``\\ s that name the step and the rule. The module does no I/O and
-imports nothing of comlink_py, so the exposing core and tests use it directly.
+Refusals are ``PermissionError``\\ s that name the step and the rule. The module does no I/O, so
+the exposing core and tests use it directly.
 """
 
 from __future__ import annotations
