@@ -23,6 +23,7 @@ from .protocol.handlers import (
     transfer,
     transfer_handlers,
 )
+from .protocol.policy import exposed
 from .protocol.wire import ProtocolError
 from .transport.channel import MessageChannel, MessagePort
 from .transport.clone import DataCloneError, structured_clone
@@ -45,6 +46,7 @@ __all__ = [
     "construct",
     "create_endpoint",
     "expose",
+    "exposed",
     "finalizer",
     "proxy",
     "release",

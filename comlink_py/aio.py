@@ -132,20 +132,25 @@ def expose(
     allowed_origins: Sequence[Origin] = ("*",),
     *,
     allow_private: bool = False,
+    strict: bool = False,
 ) -> Exposed:
     """Serve ``obj`` on ``endpoint`` (in a Pyodide worker, the worker's global scope by default).
 
-    Paths through names that start with ``_`` are refused unless ``allow_private`` is true: an
-    exposed object must not be a way to reach the interpreter's internals.
+    The exposure policy (``comlink_py.protocol.policy``) keeps a peer to what ``obj`` offers: no private
+    names, no steps into interpreter internals. ``strict`` serves only members marked with
+    ``exposed``; ``allow_private`` turns the policy off, for peers that are your own code.
     """
     ep = default_endpoint() if endpoint is None else endpoint
     if debug.ENABLED:
         ep = debug.trace_from_env(ep, "expose")
 
     def serve(target: Any, channel: Endpoint) -> None:
-        expose(target, channel, allowed_origins, allow_private=allow_private)
+        expose(target, channel, allowed_origins, allow_private=allow_private, strict=strict)
 
-    handle = Exposed(Exposer(obj, ep, serve, allowed_origins=allowed_origins, allow_private=allow_private))
+    exposer = Exposer(
+        obj, ep, serve, allowed_origins=allowed_origins, allow_private=allow_private, strict=strict
+    )
+    handle = Exposed(exposer)
     ep.add_listener(handle._on_message)
     start(ep)
     return handle
@@ -206,7 +211,7 @@ class _Link:
             add_close_listener(self._on_close)
 
     def _on_message(self, event: MessageEvent) -> None:
-        settled = self.caller.receive(event.data)
+        settled = self.caller.receive(event.data, event.error)
         if settled is None:
             return
         call, outcome = settled

@@ -20,11 +20,14 @@ log = logging.getLogger("comlink_py")
 @dataclass(slots=True)
 class MessageEvent:
     """One delivered message: ``data`` is already plain Python; ``origin`` is the sender's origin
-    string when the transport knows it (browsers do), else ``None``. Not frozen: one is made per
-    message, and a frozen dataclass's ``__init__`` costs three times as much."""
+    string when the transport knows it (browsers do), else ``None``. ``error`` is set when the
+    transport could not decode the whole message: ``data`` then holds what it could (at least the
+    ``id``, so the request is answered with the error). Not frozen: one is made per message, and a
+    frozen dataclass's ``__init__`` costs three times as much."""
 
     data: Any
     origin: str | None = None
+    error: Exception | None = None
 
 
 Listener = Callable[[MessageEvent], None]

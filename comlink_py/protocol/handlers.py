@@ -13,6 +13,8 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar, cast
 
+from .wire import describe
+
 if TYPE_CHECKING:
     from .endpoint import Endpoint
 
@@ -133,11 +135,16 @@ class ThrownValue(RemoteError):
 
 _error_classes: dict[str, type[RemoteError]] = {}
 
+# Built-ins that steer control flow where they are raised: a remote StopIteration raised from a
+# future's await would end the await as a return (a silent None), and StopAsyncIteration would end
+# an ``async for``. Errors of these names arrive as plain ``RemoteError``s.
+_CONTROL_FLOW = frozenset({"StopIteration", "StopAsyncIteration"})
+
 
 def remote_error(name: str, message: str, stack: str | None) -> RemoteError:
     cls = _error_classes.get(name)
     if cls is None:
-        base = getattr(builtins, name, None)
+        base = None if name in _CONTROL_FLOW else getattr(builtins, name, None)
         if isinstance(base, type) and issubclass(base, Exception) and base is not Exception:
             cls = type(f"Remote{name}", (RemoteError, base), {"__module__": __name__})
         else:
@@ -206,7 +213,7 @@ class _ThrowHandler:
 
     def deserialize(self, value: Any, endpoint: Endpoint) -> Any:
         if not isinstance(value, dict) or "isError" not in value:
-            raise RemoteError(f"malformed throw payload: {value!r}", "ProtocolError")
+            raise RemoteError(f"malformed throw payload: {describe(value)}", "ProtocolError")
         if value["isError"]:
             info = value.get("value")
             if not isinstance(info, dict):

@@ -30,9 +30,10 @@ __all__ = ["JsArrayBuffer", "JsEndpoint", "load_ffi", "window_endpoint"]
 log = logging.getLogger("comlink_py")
 
 # The kinds of message, as plain ints for _deliver's comparisons.
-_PRIMITIVE, _PLAIN, _FLAT, _FLAT_NEW, _FLAT_UNNUMBERED, _CALL = (
+_PRIMITIVE, _PLAIN, _DECODE, _FLAT, _FLAT_NEW, _FLAT_UNNUMBERED, _CALL = (
     Kind.PRIMITIVE.value,
     Kind.PLAIN.value,
+    Kind.DECODE.value,
     Kind.FLAT.value,
     Kind.FLAT_NEW.value,
     Kind.FLAT_UNNUMBERED.value,
@@ -103,6 +104,22 @@ def _constructor_name(value: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _undecodable(message: Any, origin: Any, error: Exception) -> MessageEvent | None:
+    """What can be read of a message that ``to_py`` failed on (a Map with object keys, a Set of
+    objects, a Date beyond Python's range): its id and type, so that a request is answered with the
+    error and a response fails its call, instead of either waiting forever. None without an id."""
+    try:
+        data = {key: getattr(message, key, None) for key in ("id", "type")}
+    except Exception:
+        return None
+    if type(data["id"]) not in (str, int, float):
+        return None
+    if type(data["type"]) is not str:
+        data["type"] = None
+    problem = DataCloneError(f"the message could not be converted to Python: {error}")
+    return MessageEvent(data, origin if type(origin) is str else None, problem)
+
+
 def _decode_default(value: Any, convert: Any, cache: Any) -> Any:
     """What Pyodide cannot turn into data itself: ports become endpoints, dates datetimes; any
     other JS object stays a JsProxy."""
@@ -114,7 +131,12 @@ def _decode_default(value: Any, convert: Any, cache: Any) -> Any:
     if name == "Date":
         ms = value.getTime()
         if ms == ms:  # an invalid Date (NaN) stays a JsProxy
-            return _dt.datetime.fromtimestamp(ms / 1000, _dt.UTC)
+            try:
+                return _dt.datetime.fromtimestamp(ms / 1000, _dt.UTC)
+            except (OverflowError, ValueError, OSError):
+                raise DataCloneError(
+                    f"the Date {value.toISOString()} is outside Python's datetime range"
+                ) from None
     return value
 
 
@@ -323,9 +345,12 @@ class JsEndpoint:
             else:
                 data = parts[0].to_py(default_converter=load_ffi().decoder)
             event = MessageEvent(data, origin if type(origin) is str else None)
-        except Exception:
-            log.exception("could not decode a message from %r", self)
-            return
+        except Exception as error:
+            partial = _undecodable(parts[0], origin, error) if kind in (_PLAIN, _DECODE) else None
+            if partial is None:  # nobody waits for an answer to it
+                log.warning("dropped a message from %r that could not be decoded: %s", self, error)
+                return
+            event = partial
         if kind < _CALL:
             call_each(self._listeners, event)
             return

@@ -18,7 +18,9 @@ from ..protocol.wire import RAW, RAW_WIRE_VALUE_KEYS, REQUEST_KEYS
 from .buffer import JsArrayBuffer
 
 __all__ = [
+    "CALL_PARTS",
     "FACTS",
+    "FLAT_KEYS",
     "ID_BUFFER",
     "KEY_SETS",
     "LISTENER_NUMBERS",
@@ -49,6 +51,12 @@ class Kind(enum.IntEnum):
 # new ones cross as strings.
 LISTENER_NUMBERS: Final = 256
 
+# The most path segments or arguments (CALL_PARTS) and keys of a flat object (FLAT_KEYS) that cross
+# as call arguments; a message with more takes the to_py path (a call with hundreds of thousands of
+# arguments overflows the stack).
+CALL_PARTS: Final = 64
+FLAT_KEYS: Final = 16
+
 # How many key sets postFlat and routes postCall learn; later new ones go through to_js.
 KEY_SETS: Final = 64
 ROUTES: Final = 256
@@ -57,6 +65,8 @@ ROUTES: Final = 256
 FACTS: Final = {
     "kinds": {kind.name: kind.value for kind in Kind},
     "numberLimit": LISTENER_NUMBERS,
+    "maxCallParts": CALL_PARTS,
+    "maxFlatKeys": FLAT_KEYS,
     "callKeys": list(REQUEST_KEYS),
     "rawKeys": list(RAW_WIRE_VALUE_KEYS),
     "raw": RAW,

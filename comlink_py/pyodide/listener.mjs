@@ -53,10 +53,11 @@ const KIND_NAMES = [
 
 /**
  * facts: { kinds: {name: number} for every name of KIND_NAMES, numberLimit: how many key sets and
- * routes a listener numbers, callKeys: a request's key order, rawKeys: a RAW wire value's key order,
- * raw: the RAW wire value type }.
+ * routes a listener numbers, maxCallParts and maxFlatKeys: the most path segments or arguments
+ * and the most keys of a flat object that cross as call arguments, callKeys: a request's key order,
+ * rawKeys: a RAW wire value's key order, raw: the RAW wire value type }.
  */
-function init({ kinds, numberLimit, callKeys, rawKeys, raw }) {
+function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys, raw }) {
   const names = Object.keys(kinds).sort();
   const numbered = names.every((name) => Number.isInteger(kinds[name]));
   if (!numbered || names.join() !== [...KIND_NAMES].sort().join()) {
@@ -142,7 +143,7 @@ function init({ kinds, numberLimit, callKeys, rawKeys, raw }) {
     if (typeof id !== "string" || typeof type !== "string") return null;
     const route = [type, -1];
     if (keys.length > 2) {
-      if (!Array.isArray(path)) return null;
+      if (!Array.isArray(path) || path.length > maxCallParts) return null;
       route[1] = path.length;
       for (let i = 0; i < path.length; i++) {
         if (typeof path[i] !== "string") return null;
@@ -151,7 +152,7 @@ function init({ kinds, numberLimit, callKeys, rawKeys, raw }) {
     }
     const rest = [-1];
     if (keys.length > 3) {
-      if (!Array.isArray(argumentList)) return null;
+      if (!Array.isArray(argumentList) || argumentList.length > maxCallParts) return null;
       const buffers = [];
       for (let i = 0; i < argumentList.length; i++) {
         const wire = argumentList[i];
@@ -223,7 +224,8 @@ function init({ kinds, numberLimit, callKeys, rawKeys, raw }) {
               current = outer;
             }
           }
-          const values = flatValues(data, keys);
+          // Few keys only: they cross as call arguments, and a call takes only so many.
+          const values = keys.length <= maxFlatKeys ? flatValues(data, keys) : null;
           if (values !== null) {
             const number = numberOf(keySets, keys);
             if (number >= 0) return deliver(origin, FLAT, number, ...values);
