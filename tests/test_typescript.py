@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import json
 import re
 import subprocess
 import sys
@@ -22,17 +23,23 @@ ROOT = Path(__file__).resolve().parent.parent
 TSC = ROOT / "node_modules" / ".bin" / "tsc"
 CLIENTS = ROOT / "tests" / "typescript"
 EXAMPLE = ROOT / "examples" / "typescript"
+SHIM_NAME = json.loads((ROOT / "js_shim" / "package.json").read_text())["name"]
 TSC_FLAGS = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext"]
-TSC_FLAGS += ["--target", "es2022", "--lib", "es2022,dom", "--types", "node"]
+# Pyodide's own declarations need the types of Node and Emscripten and esnext's Symbol.dispose.
+TSC_FLAGS += ["--target", "es2022", "--lib", "esnext,dom", "--types", "node,emscripten"]
 ERROR = re.compile(r"^(?P<file>[^(\s]+)\((?P<line>\d+),\d+\): error (?P<code>TS\d+): ", re.MULTILINE)
 MARK = re.compile(r"// (TS\d+) ")
 
 
 def tsc(folder: Path, *files: str) -> subprocess.CompletedProcess[str]:
-    """The real compiler on files of `folder`, which sees this repository's node_modules."""
-    link = folder / "node_modules"
-    if not link.exists():
-        link.symlink_to(ROOT / "node_modules", target_is_directory=True)
+    """The real compiler on files of `folder`, which sees this repository's node_modules and the
+    shim installed there under its npm name."""
+    modules = folder / "node_modules"
+    if not modules.exists():
+        modules.mkdir()
+        for package in (ROOT / "node_modules").iterdir():
+            (modules / package.name).symlink_to(package, target_is_directory=package.is_dir())
+        (modules / SHIM_NAME).symlink_to(ROOT / "js_shim", target_is_directory=True)
     return subprocess.run(
         [str(TSC), *TSC_FLAGS, *files], cwd=folder, capture_output=True, text=True, timeout=120
     )
@@ -61,17 +68,55 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def test_a_correct_client_type_checks(checked: Path) -> None:
-    result = tsc(checked, "wrap_client.ts")
-    assert result.returncode == 0, result.stdout + result.stderr
+def marked(name: str) -> set[tuple[str, int, str]]:
+    """The errors the lines of tests/typescript/`name` say they must get: `// TS1234 why`."""
+    lines = (CLIENTS / name).read_text().splitlines()
+    return {(name, n, code) for n, line in enumerate(lines, 1) for code in MARK.findall(line)}
 
 
-def test_misuse_gets_exactly_the_marked_errors(checked: Path) -> None:
-    lines = (CLIENTS / "misuse.ts").read_text().splitlines()
-    expected = {("misuse.ts", n, code) for n, line in enumerate(lines, 1) for code in MARK.findall(line)}
-    assert len(expected) >= 15
-    result = tsc(checked, "misuse.ts")
-    assert errors(result) == expected, result.stdout
+@pytest.fixture(scope="module")
+def reported(checked: Path) -> tuple[set[tuple[str, int, str]], str]:
+    """One run of tsc on every client of tests/typescript/ (it takes seconds), and its output."""
+    result = tsc(checked, *sorted(p.name for p in CLIENTS.glob("*.ts")))
+    return errors(result), result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "client",
+    [
+        "wrap_client.ts",  # correct uses of every kind of member: no error
+        "misuse.ts",
+        # js_shim's declarations, found through the package's exports ("types" conditions) under
+        # its npm name; correct uses on the unmarked lines
+        "browser_client.ts",
+        "node_misuse.ts",
+    ],
+)
+def test_each_client_gets_exactly_its_marked_errors(
+    reported: tuple[set[tuple[str, int, str]], str], client: str
+) -> None:
+    found, output = reported
+    assert {e for e in found if e[0] == client} == marked(client), output
+    assert {e[0] for e in found} <= {"misuse.ts", "browser_client.ts", "node_misuse.ts"}, output
+    assert client == "wrap_client.ts" or len(marked(client)) >= 5
+
+
+@pytest.mark.timeout(180)
+def test_the_example_client_compiles_and_runs_against_python(checked: Path) -> None:
+    """examples/typescript/client.ts, type-checked against api.d.ts and compiled by tsc, runs in
+    Node and calls api.py in a real Pyodide worker through the shim: the types tell the truth."""
+    for name in ("client.ts", "api.py"):
+        (checked / name).write_text((EXAMPLE / name).read_text())
+    (checked / "package.json").write_text('{"type": "module", "private": true}')
+    flags = [f for f in TSC_FLAGS if f != "--noEmit"]
+    compiled = subprocess.run(
+        [str(TSC), *flags, "--outDir", "out", "client.ts"], cwd=checked, capture_output=True, text=True
+    )
+    assert compiled.returncode == 0, compiled.stdout
+    (checked / "out" / "api.py").write_text((EXAMPLE / "api.py").read_text())
+    ran = subprocess.run(["node", "out/client.js"], cwd=checked, capture_output=True, text=True, timeout=150)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert ran.stdout.strip() == "client.ts: every call type-checked and answered"
 
 
 # -- the mapping, type by type ---------------------------------------------------------------------
