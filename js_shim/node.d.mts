@@ -1,9 +1,9 @@
 // Types of the shim's Node entry (node.mjs).
 import type { Worker } from "node:worker_threads";
 import type { PyodideAPI } from "pyodide";
-import type { MainCode, PythonWorkerBase, SharedOptions } from "./common.d.mts";
+import type { MainCode, Progress, PythonWorkerBase, SharedOptions } from "./common.d.mts";
 
-export type { MainCode, PythonWorkerBase, SharedOptions };
+export type { MainCode, Progress, PythonWorkerBase, SharedOptions };
 
 /** Where Pyodide and comlink_py's sources come from. */
 export interface LoadOptions {
@@ -13,7 +13,13 @@ export interface LoadOptions {
   packageDir?: string;
 }
 
-export type PythonWorkerOptions = MainCode & SharedOptions & LoadOptions;
+export type PythonWorkerOptions = MainCode &
+  SharedOptions &
+  LoadOptions & {
+    /** true: the worker does not keep Node running, except while it starts and while a call
+     *  waits for its answer. By default it does until terminate() (or `await using`). */
+    unref?: boolean;
+  };
 
 export interface PythonWorker<T> extends PythonWorkerBase<T> {
   /** The worker thread. */
@@ -26,4 +32,4 @@ export interface PythonWorker<T> extends PythonWorkerBase<T> {
 export declare function startPythonWorker<T = unknown>(options: PythonWorkerOptions): PythonWorker<T>;
 
 /** Pyodide on this thread with comlink_py importable. */
-export declare function loadPython(options?: LoadOptions): Promise<PyodideAPI>;
+export declare function loadPython(options?: LoadOptions & { debug?: boolean }): Promise<PyodideAPI>;

@@ -2,12 +2,15 @@
 // (`python -m comlink_py.typescript api:Api > api.d.ts`), compiled with tsc and run with Node.
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import * as Comlink from "comlink";
 import { startPythonWorker } from "comlink-py-shim";
 import type { Api, Point } from "./api.js";
 
-const python = startPythonWorker<Api>({ file: fileURLToPath(new URL("./api.py", import.meta.url)) });
-const api = python.remote;
-try {
+let api: Comlink.Remote<Api>;
+{
+  // `await using` terminates the worker when the block ends, however it ends.
+  await using python = startPythonWorker<Api>({ file: fileURLToPath(new URL("./api.py", import.meta.url)) });
+  api = python.remote;
   assert.equal(await api.add(1, 2), 3);
   assert.equal(await api.greet("TypeScript", "!"), "hello TypeScript!");
   const moved: Point = await api.move({ x: 1, y: 2, label: "p" }, 0.5);
@@ -21,7 +24,6 @@ try {
   assert.deepEqual([await api.version, await api.limit, await api.mode, await api.size], ["1.0", 3, "fast", 3]);
   const counter = await new api.Counter(10);
   assert.equal(await counter.increment(5), 15);
-  console.log("client.ts: every call type-checked and answered");
-} finally {
-  await python.terminate();
 }
+await assert.rejects(api.add(1, 2), { message: "the Python worker was terminated" });
+console.log("client.ts: every call type-checked and answered");

@@ -4,7 +4,14 @@ import { Comlink, loadPython, startPythonWorker } from "comlink-py-shim/browser"
 import type { Api } from "./api.js";
 
 export async function page(): Promise<void> {
-  const { remote, ready, worker, terminate } = startPythonWorker<Api>({ pyodide: "0.28", file: "./api.py" });
+  const { remote, ready, worker, terminate } = startPythonWorker<Api>({
+    pyodide: "0.28",
+    file: "./api.py",
+    files: "lib/",
+    packages: ["wheels/tinypkg-1.0-py3-none-any.whl"],
+    onProgress: (progress) => console.log(progress.kind === "files" ? progress.name : progress.done),
+    debug: true,
+  });
   await ready;
   const sum: number = await remote.add(1, 2);
   const port: MessagePort = new MessageChannel().port1;
@@ -20,4 +27,6 @@ export async function page(): Promise<void> {
   startPythonWorker({ host: {} }); // TS2345 neither code nor file
   const wrong: string = await remote.add(1, 2); // TS2322 typed by Api
   worker.on("message", () => {}); // TS2339 a Web Worker, not a Node one
+  startPythonWorker({ code: "", unref: true }); // TS2353 unref is Node's
+  startPythonWorker({ code: "", files: { "a.py": "" } }); // TS2353 files are URLs, not contents
 }
