@@ -18,7 +18,6 @@ import collections.abc as abc
 import dataclasses
 import datetime
 import enum
-import importlib
 import inspect
 import json
 import sys
@@ -26,6 +25,8 @@ import types
 import typing
 from collections.abc import Callable, Iterator
 from typing import Any, Final, Literal
+
+from .process import load_target
 
 __all__ = ["declarations", "main"]
 
@@ -304,12 +305,10 @@ def declarations(cls: type) -> str:
 
 
 def _load(spec: str) -> type:
-    module_name, sep, qualname = spec.partition(":")
-    if not sep or not module_name or not qualname:
-        raise SystemExit(f"expected module:Class (e.g. pkg.api:Api), got {spec!r}")
-    target: Any = importlib.import_module(module_name)
-    for part in qualname.split("."):
-        target = getattr(target, part)
+    try:
+        target = load_target(spec)
+    except ValueError:
+        raise SystemExit(f"expected module:Class (e.g. pkg.api:Api), got {spec!r}") from None
     if not isinstance(target, type):
         raise SystemExit(f"{spec} is not a class")
     return target

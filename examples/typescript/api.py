@@ -26,13 +26,13 @@ class Api:
     limit: Final[int] = 3
     mode: Literal["fast", "safe"] = "fast"
 
-    class Counter:
-        def __init__(self, start: int = 0) -> None:
-            self.value = start
+    class Journal:
+        def __init__(self, title: str = "notes") -> None:
+            self.lines = [title]
 
-        def increment(self, by: int = 1) -> int:
-            self.value += by
-            return self.value
+        def write(self, line: str, *more: str) -> int:
+            self.lines += [line, *more]
+            return len(self.lines)
 
     def add(self, a: int, b: int) -> int:
         return a + b

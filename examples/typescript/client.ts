@@ -22,8 +22,8 @@ let api: Comlink.Remote<Api>;
   assert.deepEqual(await api.split(["ab", 2]), ["ab", "ab"]);
   assert.equal(await api.nothing(), undefined);
   assert.deepEqual([await api.version, await api.limit, await api.mode, await api.size], ["1.0", 3, "fast", 3]);
-  const counter = await new api.Counter(10);
-  assert.equal(await counter.increment(5), 15);
+  const journal = await new api.Journal("day 1");
+  assert.equal(await journal.write("rain", "wind"), 3);
 }
 await assert.rejects(api.add(1, 2), { message: "the Python worker was terminated" });
 console.log("client.ts: every call type-checked and answered");

@@ -19,8 +19,8 @@ export async function misuse(): Promise<void> {
   await api.greet("you", 1); // TS2345 punctuation is a string
   await api.split([1, "a"]); // TS2322 the tuple is [string, number]
   await api.checksum("text"); // TS2345 bytes are an ArrayBuffer or a view
-  const counter = await new api.Counter("5"); // TS2345 start is a number
-  await counter.decrement(); // TS2339 Counter has no decrement
+  const journal = await new api.Journal(5); // TS2345 the title is a string
+  await journal.erase(); // TS2339 Journal has no erase
   const mode: "fast" = await api.mode; // TS2322 mode may be "safe"
   const echoed: string = await api.echo(1); // TS2322 Any results are unknown
   console.log(sum, version, wrong, mode, echoed);

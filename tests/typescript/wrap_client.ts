@@ -24,10 +24,10 @@ export async function use(): Promise<void> {
   const limit: number = await api.limit;
   const mode: "fast" | "safe" = await api.mode;
   const size: number = await api.size;
-  const counter = await new api.Counter(5);
-  const fresh = await new api.Counter();
-  const value: number = await counter.increment();
-  const more: number = await fresh.increment(2);
+  const journal = await new api.Journal("day 1");
+  const fresh = await new api.Journal();
+  const value: number = await journal.write("rain");
+  const more: number = await fresh.write("sun", "wind", "rain");
   console.log(sum, hello, excited, moved, labelled, mean, counts, echoed, sum1, sum2, parts, nothing);
   console.log(version, limit, mode, size, value, more);
 }
