@@ -17,7 +17,6 @@ from __future__ import annotations
 import collections.abc as abc
 import dataclasses
 import datetime
-import enum
 import inspect
 import json
 import sys
@@ -36,7 +35,6 @@ _PRIMITIVES: Final[dict[Any, str]] = {
     bool: "boolean",
     int: "number",
     float: "number",
-    complex: "never",
     str: "string",
     type(None): "undefined",
     datetime.datetime: "Date",
@@ -132,10 +130,9 @@ class _Writer:
         if hint in _MAPPINGS or origin in _MAPPINGS:
             key, value = args if args else (str, Any)
             return f"Record<{self._record_key(key)}, {self.ts(value, direction)}>"
-        if isinstance(hint, type) and issubclass(hint, enum.Enum):
-            return self._union([json.dumps(member.value) for member in hint])
         if _is_data(hint):
             return self.reference(hint, self._data_members)
+        # Instances (enum members too) do not clone; callables and type variables say nothing.
         return f"unknown /* {getattr(hint, '__qualname__', hint)} has no JS form */"
 
     def _element(self, hint: Any, direction: Direction) -> str:

@@ -29,15 +29,14 @@ ERROR = re.compile(r"^(?P<file>[^(\s]+)\((?P<line>\d+),\d+\): error (?P<code>TS\
 MARK = re.compile(r"// (TS\d+) ")
 
 
-def tsc(folder: Path, *files: str) -> subprocess.CompletedProcess[str]:
+def tsc(folder: Path, *files: str, out: str | None = None) -> subprocess.CompletedProcess[str]:
     """The real compiler on files of `folder`, which sees this repository's node_modules (the shim
-    is installed there under its npm name, from js_shim/)."""
+    is installed there under its npm name, from js_shim/): a check, or a build into `out`."""
     link = folder / "node_modules"
     if not link.exists():
         link.symlink_to(ROOT / "node_modules", target_is_directory=True)
-    return subprocess.run(
-        [str(TSC), *TSC_FLAGS, *files], cwd=folder, capture_output=True, text=True, timeout=120
-    )
+    flags = TSC_FLAGS if out is None else [*(f for f in TSC_FLAGS if f != "--noEmit"), "--outDir", out]
+    return subprocess.run([str(TSC), *flags, *files], cwd=folder, capture_output=True, text=True, timeout=120)
 
 
 def errors(result: subprocess.CompletedProcess[str]) -> set[tuple[str, int, str]]:
@@ -103,10 +102,7 @@ def test_the_example_client_compiles_and_runs_against_python(checked: Path) -> N
     for name in ("client.ts", "api.py"):
         (checked / name).write_text((EXAMPLE / name).read_text())
     (checked / "package.json").write_text('{"type": "module", "private": true}')
-    flags = [f for f in TSC_FLAGS if f != "--noEmit"]
-    compiled = subprocess.run(
-        [str(TSC), *flags, "--outDir", "out", "client.ts"], cwd=checked, capture_output=True, text=True
-    )
+    compiled = tsc(checked, "client.ts", out="out")
     assert compiled.returncode == 0, compiled.stdout
     (checked / "out" / "api.py").write_text((EXAMPLE / "api.py").read_text())
     ran = subprocess.run(["node", "out/client.js"], cwd=checked, capture_output=True, text=True, timeout=150)
@@ -119,7 +115,7 @@ def test_the_example_client_compiles_and_runs_against_python(checked: Path) -> N
 Meters = NewType("Meters", float)
 
 
-class Color(enum.Enum):
+class Color(enum.Enum):  # members do not clone
     RED = "red"
     BLUE = "blue"
 
@@ -191,11 +187,11 @@ class Everything(Base):
         return x
 
     @property
-    def settable(self) -> Color:
-        return Color.RED
+    def settable(self) -> Literal["red", "blue"]:
+        return "red"
 
     @settable.setter
-    def settable(self, value: Color) -> None:
+    def settable(self, value: Literal["red", "blue"]) -> None:
         pass
 
     def then(self) -> None:
@@ -220,12 +216,13 @@ def test_every_kind_of_hint_maps_to_the_type_js_sees() -> None:
         "Promise<number | string | undefined>;",
         "  containers(a: number[], b: number[], c: Set<string>, d: Record<number, string[]>, "
         "e: Set<number>): Promise<[]>;",
-        '  data(row: Row, options: Options, color: "red" | "blue", length: number): Promise<Row[]>;',
+        "  data(row: Row, options: Options, color: unknown /* Color has no JS form */, length: number): "
+        "Promise<Row[]>;",
         "  raw(data: ArrayBuffer | ArrayBufferView, view: ArrayBuffer | ArrayBufferView): "
         "Promise<[Uint8Array, Uint8Array]>;",
         "  untyped(a: any, b?: any): Promise<unknown>;",
         f"  /** {KEYWORD_NOTE}: key (one is required: a call from JS fails) */",
-        "  needs_keyword(): Promise<never>;",
+        "  needs_keyword(): Promise<unknown /* complex has no JS form */>;",
         "  varargs(...values: (number | string)[]): Promise<number>;",
         "  coroutine(): Promise<Record<string, unknown>>;",
         "  static(x: number): Promise<number>;",
