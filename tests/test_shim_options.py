@@ -326,12 +326,18 @@ def test_debug_traces_the_workers_traffic_and_the_environment_is_passed_through(
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StaticServer]:
-    """A served folder with the extras, beside the repository's js_shim/, comlink_py/ and
-    node_modules/ (linked), as a project that uses the shim from this repository would be."""
+    """A served folder with the extras, beside the repository's js_shim/ and comlink_py/ (linked),
+    as a project that uses the shim from this repository would be; its node_modules/ links the
+    repository's packages, but pyodide/ is the distribution whose lock file lists tinydist."""
     folder = tmp_path_factory.mktemp("site")
     make_extras(folder)
-    for name in ("js_shim", "comlink_py", "node_modules"):
+    for name in ("js_shim", "comlink_py"):
         (folder / name).symlink_to(ROOT / name, target_is_directory=True)
+    (folder / "node_modules").mkdir()
+    for package in (ROOT / "node_modules").iterdir():
+        if package.name != "pyodide":
+            (folder / "node_modules" / package.name).symlink_to(package, target_is_directory=package.is_dir())
+    distribution(folder).rename(folder / "node_modules" / "pyodide")
     (folder / "index.html").write_text("<!doctype html><title>shim options</title>")
     with StaticServer(folder) as server:
         yield server
@@ -355,7 +361,8 @@ START_IN_PAGE = """async ([code, options]) => {
 def test_files_packages_and_debug_in_a_browser(site: StaticServer) -> None:
     """Relative URLs (a folder with its files.json, a file, a zip, a wheel) load in a module worker
     with Pyodide 314 and in a classic one with 0.28; progress is reported; `debug` traces to the
-    worker's console; a distribution package whose file is not served is a clear error."""
+    worker's console; a package of the distribution loads by name, with its dependency, and one
+    whose file is not served is a clear error."""
     extras = {"files": ["lib/", "single.py", "lib.zip"], "packages": ["tinypkg-1.0-py3-none-any.whl"]}
     with chromium() as browser, watched_page(browser, site, "index.html") as page:
         traced: list[str] = []
@@ -384,6 +391,13 @@ def test_files_packages_and_debug_in_a_browser(site: StaticServer) -> None:
         assert any(line.startswith("comlink_py expose") and '"path":["all"]' in line for line in traced), (
             traced
         )
+
+        by_name = "import comlink_py, tinydist\ncomlink_py.expose({'all': lambda: tinydist.VALUE})"
+        loaded = page.page.evaluate(START_IN_PAGE, [by_name, {"packages": "tinydist"}])
+        assert loaded == {
+            "values": 42,
+            "events": [{"kind": "packages", "name": "tinydist", "done": 1, "total": 1}],
+        }
 
         refused = page.page.evaluate(START_IN_PAGE, [CHECK_EXTRAS, {"packages": ["numpy"]}])
         assert refused["error"].startswith(
