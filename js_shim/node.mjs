@@ -30,7 +30,8 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  *   debug     true: trace the worker's comlink_py traffic (COMLINK_PY_DEBUG=1) to stderr; false:
  *             never; by default as this process's COMLINK_PY_DEBUG says (the environment is
  *             passed through to Python).
- *   unref     true: the worker does not keep Node running while no call is waiting for an answer.
+ *   unref     true: the worker keeps Node running only while it starts and while a call waits for
+ *             its answer, so a script that forgets terminate() still ends.
  *
  * Returns { remote, ready, worker, terminate }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once; `ready` resolves when Python serves, or rejects with the start-up error (which
