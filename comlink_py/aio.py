@@ -66,7 +66,8 @@ class Exposed:
 
     def __init__(self, exposer: Exposer) -> None:
         self._exposer = exposer
-        self._tasks: set[asyncio.Task[None]] = set()
+        # The tasks of calls that await, by request id: a CANCEL from the peer cancels one.
+        self._tasks: dict[Any, asyncio.Task[None]] = {}
         # The endpoint's fast answer of an atom, if it has one (see Endpoint).
         self._answer: Callable[[Any, Any], None] | None = getattr(exposer.endpoint, "post_answer", None)
         self.closed = False
@@ -76,22 +77,40 @@ class Exposed:
         dispatch = exposer.receive(event)
         if dispatch is None:
             return
+        if dispatch.request is None and dispatch.type == wire.CANCEL:
+            self._cancel(dispatch.id)
+            return
         try:
             result = exposer.perform(dispatch)
         except Exception as error:
             result = Thrown(error)
+        except BaseException as error:  # KeyboardInterrupt from an interrupt: this call's error only
+            result = Thrown(_interrupted(error))
         if type(result) not in CLONE_ATOMS and inspect.isawaitable(result):
             task = asyncio.ensure_future(self._settle(dispatch, result))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            id = dispatch.id
+            self._tasks[id] = task
+            task.add_done_callback(lambda _: self._tasks.pop(id, None))
         else:
             self._respond(dispatch, result)
+
+    def _cancel(self, id: Any) -> None:
+        """The peer gave up on call ``id``: cancel its task (it is not answered any more)."""
+        task = self._tasks.pop(id, None)
+        if task is not None:
+            task.cancel()
 
     async def _settle(self, dispatch: Dispatch, awaitable: Awaitable[Any]) -> None:
         try:
             result = await awaitable
-        except (Exception, asyncio.CancelledError) as error:
+        except asyncio.CancelledError as error:
+            if dispatch.id not in self._tasks:  # cancelled by the peer, which no longer waits
+                raise
             result = Thrown(error)
+        except Exception as error:
+            result = Thrown(error)
+        except BaseException as error:
+            result = Thrown(_interrupted(error))
         self._respond(dispatch, result)
 
     def _respond(self, dispatch: Dispatch, result: Any) -> None:
@@ -117,6 +136,11 @@ class Exposed:
             except Exception:
                 log.exception("finalizer of %r failed", exposer.obj)
 
+    @property
+    def running(self) -> int:
+        """How many calls are running as tasks (awaiting something)."""
+        return len(self._tasks)
+
     def close(self) -> None:
         if self.closed:
             return
@@ -124,6 +148,14 @@ class Exposed:
         endpoint = self._exposer.endpoint
         endpoint.remove_listener(self._on_message)
         close(endpoint)
+
+
+def _interrupted(error: BaseException) -> BaseException:
+    """A ``KeyboardInterrupt`` (Pyodide's interrupt buffer raises it in the running call) fails that
+    call and nothing more; any other ``BaseException`` (``SystemExit``) stops the loop as usual."""
+    if isinstance(error, KeyboardInterrupt):
+        return error
+    raise error
 
 
 def expose(
@@ -178,8 +210,8 @@ class _Call(asyncio.Future[Any]):
     def cancel(self, msg: Any | None = None) -> bool:
         if not super().cancel(msg):
             return False
-        self.link.caller.forget(self.msg_id)
         _stop_timer(self)
+        self.link.cancel(self.msg_id)
         return True
 
 
@@ -269,10 +301,20 @@ class _Link:
             call.timer = self.loop.call_later(self.timeout, self._expire, call)  # type: ignore[union-attr]
         return call
 
+    def cancel(self, msg_id: str) -> None:
+        """Forget a call and tell the peer, which cancels the task running it (docs/wire-format.md)."""
+        message = self.caller.cancel(msg_id)
+        if message is None or self.closed:
+            return
+        try:
+            self.endpoint.post_message(message, [])
+        except Exception:  # the endpoint is going away: nothing runs there to cancel
+            log.debug("could not send CANCEL for %r", msg_id, exc_info=True)
+
     def _expire(self, call: _Call) -> None:
-        """A timed-out call fails and is forgotten (a late answer is then ignored)."""
+        """A timed-out call fails and is forgotten (a late answer is then ignored); the peer is told."""
         call.timer = None
-        self.caller.forget(call.msg_id)
+        self.cancel(call.msg_id)
         if not call.done():
             call.set_exception(TimeoutError(f"no answer within {self.timeout} s"))
 
