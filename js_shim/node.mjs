@@ -33,10 +33,13 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  *   unref     true: the worker keeps Node running only while it starts and while a call waits for
  *             its answer, so a script that forgets terminate() still ends.
  *
- * Returns { remote, ready, worker, terminate }: `remote` is `Comlink.wrap` of the exposed object and
+ * Returns { remote, ready, worker, terminate, interrupt }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once; `ready` resolves when Python serves, or rejects with the start-up error (which
  * the calls receive too); `terminate()` stops the worker and frees the ports (needed for Node to
  * exit, as live ports keep it running, unless `unref`). `await using` calls terminate too.
+ * `interrupt()` raises KeyboardInterrupt in the Python code running now (Pyodide's interrupt
+ * buffer), so a runaway call rejects with an error named KeyboardInterrupt and the worker serves
+ * on; it returns false, doing nothing, when no call is waiting for an answer.
  */
 export function startPythonWorker(options = {}) {
   const { code, file, host, indexURL, packageDir, onProgress, debug, unref = false } = options;
@@ -45,6 +48,7 @@ export function startPythonWorker(options = {}) {
   }
   if (onProgress != null && typeof onProgress !== "function") throw new TypeError("'onProgress' must be a function");
   const extras = extrasOf(options);
+  const interruptBuffer = new Uint8Array(new SharedArrayBuffer(1)); // Pyodide's: 2 raises KeyboardInterrupt
   const calls = new MessageChannel();
   const transferList = [calls.port2];
   const hostChannel = host == null ? null : new MessageChannel();
@@ -62,6 +66,7 @@ export function startPythonWorker(options = {}) {
       packageDir: packageDir ?? null,
       extras,
       debug: debug ?? null,
+      interruptBuffer,
     },
     transferList,
   });
@@ -75,8 +80,14 @@ export function startPythonWorker(options = {}) {
   };
   const gate = callingGate(nodeEndpoint(calls.port1), (busy) => {
     calling = busy;
+    if (!busy) Atomics.store(interruptBuffer, 0, 0); // an interrupt no call took must not hit the next
     hold();
   });
+  const interrupt = () => {
+    if (!calling) return false;
+    Atomics.store(interruptBuffer, 0, 2);
+    return true;
+  };
   const remote = Comlink.wrap(gate.endpoint);
   const closePorts = () => {
     calls.port1.close();
@@ -114,5 +125,5 @@ export function startPythonWorker(options = {}) {
     await worker.terminate();
     closePorts();
   };
-  return { remote, ready, worker, terminate, [Symbol.asyncDispose]: terminate };
+  return { remote, ready, worker, terminate, interrupt, [Symbol.asyncDispose]: terminate };
 }

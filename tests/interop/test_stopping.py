@@ -1,0 +1,38 @@
+"""Stopping work in real Pyodide under Node, against real Comlink (js/stopping.mjs)."""
+
+from __future__ import annotations
+
+from tests.interop.conftest import NodeRun
+
+INTERRUPT_MS = 100  # the issue's bound for interrupt()
+CANCEL_MS = 50 * 4  # the issue's 50 ms, with a margin for a loaded 2-core machine
+
+
+def test_interrupt_does_nothing_when_no_call_waits(stopping: NodeRun) -> None:
+    assert stopping["stopping.interrupt_idle"] is False
+    assert stopping["stopping.idle_after_interrupts"] == [False, 4]
+
+
+def test_interrupt_stops_a_runaway_call_and_the_worker_serves_on(stopping: NodeRun) -> None:
+    for check in ("stopping.interrupt_sync", "stopping.interrupt_async"):
+        result = stopping[check]
+        assert result["signalled"] is True
+        assert result["outcome"] == ["rejected", "KeyboardInterrupt"]
+        assert result["ms"] < INTERRUPT_MS
+        assert result["next"] == 3
+
+
+def test_cancel_between_pyodide_workers_stops_the_remote_task(stopping: NodeRun) -> None:
+    result = stopping["stopping.cancel_peer"]
+    assert result["elapsed_ms"] < CANCEL_MS
+    assert result["peer"] == {"stopped": True, "running": 0}
+    assert result["pending"] == 0
+    assert result["next"] == 5
+
+
+def test_real_comlink_ignores_cancel_from_python(stopping: NodeRun) -> None:
+    assert stopping["stopping.cancel_host"] == {"timeout": "TimeoutError", "next": 3, "pending": 0}
+
+
+def test_real_comlink_neither_answers_nor_throws_on_cancel(stopping: NodeRun) -> None:
+    assert stopping["stopping.comlink_ignores_cancel"] == {"answers": 0, "errors": [], "next": 5}
