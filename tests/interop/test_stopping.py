@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.interop.conftest import NodeRun
 
 INTERRUPT_MS = 100  # the bound for interrupt()
-CANCEL_MS = 50 * 4  # the 50 ms, with a margin for a loaded 2-core machine
+CANCEL_MS = 50
 
 
 def test_interrupt_does_nothing_when_no_call_waits(stopping: NodeRun) -> None:
@@ -18,14 +18,15 @@ def test_interrupt_stops_a_runaway_call_and_the_worker_serves_on(stopping: NodeR
         result = stopping[check]
         assert result["signalled"] is True
         assert result["outcome"] == ["rejected", "KeyboardInterrupt"]
-        assert result["ms"] < INTERRUPT_MS
+        assert result["stoppedMs"] < INTERRUPT_MS
+        assert result["answeredMs"] < INTERRUPT_MS * 10  # the answer's trip, on a loaded machine
         assert result["next"] == 3
 
 
 def test_cancel_between_pyodide_workers_stops_the_remote_task(stopping: NodeRun) -> None:
     result = stopping["stopping.cancel_peer"]
     assert result["elapsed_ms"] < CANCEL_MS
-    assert result["peer"] == {"stopped": True, "running": 0}
+    assert result["peer_running"] == 0
     assert result["pending"] == 0
     assert result["next"] == 5
 

@@ -11,15 +11,18 @@ const host = { slow: () => new Promise((resolve) => setTimeout(() => resolve("la
 const py = startPythonWorker({ file: STOPPING, host });
 await py.ready;
 
-/** Start a call, interrupt it once it runs, and say how it settled, how soon, and what comes next. */
+/** Start a call, interrupt it once it runs, and say how it settled, how soon Python stopped (by the
+ *  wall clock both sides share) and the answer came, and what comes next. */
 async function interrupted(method) {
   const call = settled(py.remote[method]());
   await sleep(300);
-  const begun = performance.now();
+  const begun = Date.now();
   const signalled = py.interrupt();
   const outcome = await call;
-  const ms = performance.now() - begun;
-  return { signalled, outcome: [outcome[0], outcome[1]?.name], ms, next: await py.remote.add(1, 2) };
+  const answeredMs = Date.now() - begun;
+  const stoppedMs = (await py.remote.interrupted_at()) - begun;
+  const next = await py.remote.add(1, 2);
+  return { signalled, outcome: [outcome[0], outcome[1]?.name], stoppedMs, answeredMs, next };
 }
 
 await check("stopping.interrupt_idle", () => py.interrupt());

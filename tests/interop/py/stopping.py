@@ -16,16 +16,28 @@ class Api:
         self.stopped: float | None = None
         self.started = asyncio.Event()
         self.served: comlink_py.Exposed | None = None
+        self.interrupted = 0.0
 
     def spin(self) -> None:
-        while True:
-            pass
+        try:
+            while True:
+                pass
+        except KeyboardInterrupt:
+            self.interrupted = time.time()  # wall clock: the JS side compares it with Date.now()
+            raise
 
     async def spin_async(self) -> None:
         await asyncio.sleep(0)
         n = 0
-        while True:
-            n += 1
+        try:
+            while True:
+                n += 1
+        except KeyboardInterrupt:
+            self.interrupted = time.time()
+            raise
+
+    def interrupted_at(self) -> float:
+        return self.interrupted * 1000
 
     def add(self, a: int, b: int) -> int:
         return a + b
@@ -35,28 +47,28 @@ class Api:
         try:
             await asyncio.Event().wait()
         finally:
-            self.stopped = time.monotonic()
+            self.stopped = time.time()  # wall clock: the caller in another worker compares it
 
     def serve_peer(self, port: cjs.JsEndpoint) -> None:
         self.served = comlink_py.expose(self, port)
 
     def state(self) -> dict[str, Any]:
-        """Whether ``hold`` was stopped, and how many calls run as tasks here."""
-        return {"stopped": self.stopped is not None, "running": self.served.running if self.served else None}
+        """When ``hold`` was stopped, and how many calls run as tasks here."""
+        return {"stopped": self.stopped, "running": self.served.running if self.served else None}
 
     async def cancel_peer(self, port: cjs.JsEndpoint) -> dict[str, Any]:
         """Call the peer's ``hold``, cancel it, and measure until the peer says its finally ran."""
         remote = comlink_py.wrap(port)
         call = remote.hold()
         await asyncio.sleep(0.3)  # running there by now
-        begun = time.monotonic()
+        begun = time.time()
         call.cancel()
-        while not (await remote.state())["stopped"]:
+        while (stopped := (await remote.state())["stopped"]) is None:
             pass
-        elapsed = (time.monotonic() - begun) * 1000
+        state = await remote.state()
         return {
-            "elapsed_ms": elapsed,
-            "peer": await remote.state(),
+            "elapsed_ms": (stopped - begun) * 1000,
+            "peer_running": state["running"],
             "pending": len(remote._link.caller.pending),
             "next": await remote.add(2, 3),
         }
