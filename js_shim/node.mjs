@@ -4,7 +4,7 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
-import { STATUS, callingGate, errorInfo, extrasOf, toError } from "./boot.mjs";
+import { STATUS, callingGate, errorInfo, extrasOf, interrupter, toError } from "./boot.mjs";
 
 export { loadPython } from "./node_python.mjs";
 
@@ -48,7 +48,7 @@ export function startPythonWorker(options = {}) {
   }
   if (onProgress != null && typeof onProgress !== "function") throw new TypeError("'onProgress' must be a function");
   const extras = extrasOf(options);
-  const interruptBuffer = new Uint8Array(new SharedArrayBuffer(1)); // Pyodide's: 2 raises KeyboardInterrupt
+  const interrupts = interrupter();
   const calls = new MessageChannel();
   const transferList = [calls.port2];
   const hostChannel = host == null ? null : new MessageChannel();
@@ -66,7 +66,7 @@ export function startPythonWorker(options = {}) {
       packageDir: packageDir ?? null,
       extras,
       debug: debug ?? null,
-      interruptBuffer,
+      interruptBuffer: interrupts.buffer,
     },
     transferList,
   });
@@ -80,14 +80,9 @@ export function startPythonWorker(options = {}) {
   };
   const gate = callingGate(nodeEndpoint(calls.port1), (busy) => {
     calling = busy;
-    if (!busy) Atomics.store(interruptBuffer, 0, 0); // an interrupt no call took must not hit the next
+    interrupts.busy(busy);
     hold();
   });
-  const interrupt = () => {
-    if (!calling) return false;
-    Atomics.store(interruptBuffer, 0, 2);
-    return true;
-  };
   const remote = Comlink.wrap(gate.endpoint);
   const closePorts = () => {
     calls.port1.close();
@@ -125,5 +120,5 @@ export function startPythonWorker(options = {}) {
     await worker.terminate();
     closePorts();
   };
-  return { remote, ready, worker, terminate, interrupt, [Symbol.asyncDispose]: terminate };
+  return { remote, ready, worker, terminate, interrupt: interrupts.interrupt, [Symbol.asyncDispose]: terminate };
 }
