@@ -37,9 +37,11 @@ export function isRequest(data) {
 
 /**
  * The starter's half of Pyodide's interrupt buffer: `buffer` goes to the worker (which passes it to
- * `pyodide.setInterruptBuffer`), `busy(on)` follows the call port, and `interrupt()` writes 2 (Python
- * raises KeyboardInterrupt) only while a call waits for its answer, returning whether it did; the
- * flag is cleared when no call waits, so an interrupt no call took never hits the next one. Without
+ * `pyodide.setInterruptBuffer`), `busy(on)` follows the call port, `serving()` says start-up is
+ * over, and `interrupt()` writes 2 (Python raises KeyboardInterrupt) only once Python serves and
+ * while a call waits for its answer, returning whether it did (an interrupt during start-up would
+ * hit the boot's own code); the flag is cleared when no call waits, so an interrupt no call took
+ * never hits the next one. Without
  * SharedArrayBuffer (a page that is not cross-origin isolated) `buffer` is null and interrupt()
  * throws, saying why.
  */
@@ -51,6 +53,7 @@ export function interrupter() {
     return {
       buffer: null,
       busy() {},
+      serving() {},
       interrupt() {
         throw new Error(why);
       },
@@ -58,15 +61,20 @@ export function interrupter() {
   }
   const buffer = new Uint8Array(new SharedArrayBuffer(1));
   let calling = false;
+  let live = false;
   return {
     buffer,
     busy(on) {
       calling = on;
       if (!on) Atomics.store(buffer, 0, 0);
     },
+    serving() {
+      live = true;
+    },
     interrupt() {
-      if (calling) Atomics.store(buffer, 0, 2);
-      return calling;
+      if (!live || !calling) return false;
+      Atomics.store(buffer, 0, 2);
+      return true;
     },
   };
 }

@@ -102,7 +102,7 @@ export function startPythonWorker(options = {}) {
       fail({ name: "Error", message: `the Python worker failed: ${event.message || `could not load ${entry.url}`}` });
     });
   });
-  ready.catch(() => {}); // awaiting it is optional; the calls carry the same error
+  ready.then(interrupts.serving, () => {}); // awaiting it is optional; the calls carry the same error
 
   const terminate = () => {
     gate.fail(errorInfo(new Error("the Python worker was terminated")));

@@ -39,7 +39,7 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  * exit, as live ports keep it running, unless `unref`). `await using` calls terminate too.
  * `interrupt()` raises KeyboardInterrupt in the Python code running now (Pyodide's interrupt
  * buffer), so a runaway call rejects with an error named KeyboardInterrupt and the worker serves
- * on; it returns false, doing nothing, when no call is waiting for an answer.
+ * on; it returns false, doing nothing, while Python starts or when no call waits for an answer.
  */
 export function startPythonWorker(options = {}) {
   const { code, file, host, indexURL, packageDir, onProgress, debug, unref = false } = options;
@@ -114,6 +114,7 @@ export function startPythonWorker(options = {}) {
     hold();
   };
   ready.then(started, started); // awaiting `ready` is optional: the calls carry the same error
+  ready.then(interrupts.serving, () => {});
 
   const terminate = async () => {
     gate.fail({ name: "Error", message: "the Python worker was terminated" });

@@ -8,7 +8,8 @@ INTERRUPT_MS = 100  # the issue's bound for interrupt()
 CANCEL_MS = 50
 
 
-def test_interrupt_does_nothing_when_no_call_waits(stopping: NodeRun) -> None:
+def test_interrupt_does_nothing_while_starting_or_when_no_call_waits(stopping: NodeRun) -> None:
+    assert stopping["stopping.interrupt_starting"] == [False, 2]
     assert stopping["stopping.interrupt_idle"] is False
     assert stopping["stopping.idle_after_interrupts"] == [False, 4]
 

@@ -9,6 +9,12 @@ import { check, settled, sleep } from "./harness.mjs";
 const STOPPING = fileURLToPath(new URL("../py/stopping.py", import.meta.url));
 const host = { slow: () => new Promise((resolve) => setTimeout(() => resolve("late"), 5000)), add: (a, b) => a + b };
 const py = startPythonWorker({ file: STOPPING, host });
+// A call waits while Python starts, but start-up (the boot's own code) is never interrupted.
+await check("stopping.interrupt_starting", async () => {
+  const early = py.remote.add(1, 1);
+  await sleep(100);
+  return [py.interrupt(), await early];
+});
 await py.ready;
 
 /** Start a call, interrupt it once it runs, and say how it settled, how soon Python stopped (by the
