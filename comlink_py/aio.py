@@ -11,9 +11,11 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Generator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
 from . import debug
+from .abort import ABORT_HANDLER, AbortError, Cancellation
 from .protocol import wire
 from .protocol.codec import is_plain_atom
 from .protocol.endpoint import Endpoint, MessageEvent, close, start
@@ -86,13 +88,42 @@ class Exposed:
             result = Thrown(error)
         except BaseException as error:  # KeyboardInterrupt from an interrupt: this call's error only
             result = Thrown(_interrupted(error))
+        signals = ABORT_HANDLER.claim() if ABORT_HANDLER.received else None
         if type(result) not in CLONE_ATOMS and inspect.isawaitable(result):
+            if signals is not None and any(signal.aborted for signal in signals):
+                _discard(result)  # aborted before it began
+                self._respond(dispatch, Thrown(AbortError(signals[0].message)))
+                return
             task = asyncio.ensure_future(self._settle(dispatch, result))
             id = dispatch.id
             self._tasks[id] = task
-            task.add_done_callback(lambda _: self._tasks.pop(id, None))
+            task.add_done_callback(partial(self._finished, id, result))
+            if signals is not None:
+                self._watch(id, task, signals)
         else:
+            if signals is not None:
+                for signal in signals:
+                    signal.detach()  # a synchronous call is over: nothing is left to abort
             self._respond(dispatch, result)
+
+    def _finished(self, id: Any, awaitable: Awaitable[Any], task: asyncio.Task[None]) -> None:
+        self._tasks.pop(id, None)
+        _discard(awaitable)
+
+    def _watch(self, id: Any, task: asyncio.Task[None], signals: list[Cancellation]) -> None:
+        """An AbortSignal that aborts cancels the call's task, answered with ``AbortError``."""
+
+        def abort(signal: Cancellation) -> None:
+            if self._tasks.get(id) is task:
+                task.cancel(signal)  # _settle reads it back
+
+        def detach(_: object) -> None:
+            for signal in signals:
+                signal.detach()
+
+        for signal in signals:
+            signal.add_callback(abort)
+        task.add_done_callback(detach)
 
     def _cancel(self, id: Any) -> None:
         """The peer gave up on call ``id``: cancel its task (it is not answered any more)."""
@@ -106,7 +137,8 @@ class Exposed:
         except asyncio.CancelledError as error:
             if dispatch.id not in self._tasks:  # cancelled by the peer, which no longer waits
                 raise
-            result = Thrown(error)
+            signal = error.args[0] if error.args else None
+            result = Thrown(AbortError(signal.message) if isinstance(signal, Cancellation) else error)
         except Exception as error:
             result = Thrown(error)
         except BaseException as error:
@@ -148,6 +180,14 @@ class Exposed:
         endpoint = self._exposer.endpoint
         endpoint.remove_listener(self._on_message)
         close(endpoint)
+
+
+def _discard(awaitable: Awaitable[Any]) -> None:
+    """Close a coroutine that may never have run (its task was cancelled before it began): a
+    finished one is left as it is, an unstarted one is not reported as never awaited."""
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()
 
 
 def _interrupted(error: BaseException) -> BaseException:

@@ -4,12 +4,14 @@
 //
 //   const { remote, ready } = startPythonWorker({ pyodide: "314", file: "./api.py" });
 //   await remote.method(1, 2);
+import { registerAbortSignal } from "./abort.mjs";
 import { STATUS, callingGate, errorInfo, extrasOf, interrupter, isWheel, toError } from "./boot.mjs";
 import { COMLINK_MODULE, loadPython, pyodideIndexURL } from "./browser_python.mjs";
 import { BOOT_KEY } from "./browser_worker.mjs";
 
 // Where Comlink is depends on where this file is served from (boot.mjs), so no static import.
 const Comlink = await import(COMLINK_MODULE);
+registerAbortSignal(Comlink); // an AbortSignal argument reaches Python as a Cancellation
 
 export { Comlink, loadPython };
 

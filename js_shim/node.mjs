@@ -4,9 +4,12 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
+import { registerAbortSignal } from "./abort.mjs";
 import { STATUS, callingGate, errorInfo, extrasOf, interrupter, toError } from "./boot.mjs";
 
 export { loadPython } from "./node_python.mjs";
+
+registerAbortSignal(Comlink); // an AbortSignal argument reaches Python as a Cancellation
 
 const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
 

@@ -38,3 +38,20 @@ def test_real_comlink_ignores_cancel_from_python(stopping: NodeRun) -> None:
 
 def test_real_comlink_neither_answers_nor_throws_on_cancel(stopping: NodeRun) -> None:
     assert stopping["stopping.comlink_ignores_cancel"] == {"answers": 0, "errors": [], "next": 5}
+
+
+def test_an_abort_signal_cancels_the_async_call_it_was_passed_to(stopping: NodeRun) -> None:
+    result = stopping["stopping.abort_signal"]
+    assert result["outcome"] == ["rejected", "AbortError", "This operation was aborted"]
+    assert result["stoppedMs"] < CANCEL_MS  # the method's finally ran
+    assert result["answeredMs"] < CANCEL_MS * 10  # the answer's trip, on a loaded machine
+    assert result["state"] == [True, {"name": "AbortError", "message": "This operation was aborted"}]
+    assert result["next"] == 2
+
+
+def test_an_abort_signal_reason_and_an_aborted_signal(stopping: NodeRun) -> None:
+    assert stopping["stopping.abort_signal_await"] == ["rejected", "AbortError", "enough"]
+    assert stopping["stopping.abort_signal_already"] == ["rejected", "AbortError"]
+    first, aborted = stopping["stopping.abort_signal_sync"]
+    assert first == ["Cancellation", False]
+    assert aborted == ["rejected", "AbortError"]  # check() raised it

@@ -35,6 +35,37 @@ await check("stopping.interrupt_idle", () => py.interrupt());
 await check("stopping.interrupt_sync", () => interrupted("spin"));
 await check("stopping.interrupt_async", () => interrupted("spin_async"));
 await check("stopping.idle_after_interrupts", async () => [py.interrupt(), await py.remote.add(2, 2)]);
+await check("stopping.abort_signal", async () => {
+  const controller = new AbortController();
+  const call = settled(py.remote.until_aborted(controller.signal));
+  await sleep(300);
+  const begun = Date.now();
+  controller.abort();
+  const outcome = await call;
+  const answeredMs = Date.now() - begun;
+  const seen = await py.remote.signal_seen();
+  const outcomeOf = [outcome[0], outcome[1]?.name, outcome[1]?.message];
+  return { outcome: outcomeOf, stoppedMs: seen.stopped * 1000 - begun, answeredMs, state: seen.state, next: await py.remote.add(1, 1) };
+});
+await check("stopping.abort_signal_await", async () => {
+  const controller = new AbortController();
+  const call = py.remote.awaits_signal(controller.signal);
+  await sleep(100);
+  controller.abort("enough");
+  const outcome = await settled(call);
+  return [outcome[0], outcome[1]?.name, outcome[1]?.message];
+});
+await check("stopping.abort_signal_already", async () => {
+  const outcome = await settled(py.remote.until_aborted(AbortSignal.abort()));
+  return [outcome[0], outcome[1]?.name];
+});
+await check("stopping.abort_signal_sync", async () => {
+  const controller = new AbortController();
+  const first = await py.remote.takes_signal(controller.signal);
+  controller.abort(); // after the call: nothing to abort, and nothing breaks
+  const aborted = await settled(py.remote.takes_signal(AbortSignal.abort()));
+  return [first, [aborted[0], aborted[1]?.name]];
+});
 await check("stopping.cancel_host", () => py.remote.cancel_host());
 
 await check("stopping.cancel_peer", async () => {

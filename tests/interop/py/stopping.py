@@ -17,6 +17,7 @@ class Api:
         self.started = asyncio.Event()
         self.served: comlink_py.Exposed | None = None
         self.interrupted = 0.0
+        self.signal_state: list[Any] = []
 
     def spin(self) -> None:
         try:
@@ -54,13 +55,36 @@ class Api:
 
     def state(self) -> dict[str, Any]:
         """When ``hold`` was stopped, and how many calls run as tasks here."""
-        return {"stopped": self.stopped, "running": self.served.running if self.served else None}
+        running = self.served.running if self.served else None
+        return {"started": self.started.is_set(), "stopped": self.stopped, "running": running}
+
+    async def until_aborted(self, signal: Any) -> str:
+        """Wait for the caller's AbortSignal (a Cancellation); note when the finally ran."""
+        self.stopped = None
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.stopped = time.time()
+            self.signal_state = [signal.aborted, signal.reason]
+        return "not aborted"
+
+    async def awaits_signal(self, signal: Any) -> Any:
+        """Awaiting the signal itself: the abort cancels this task all the same."""
+        return await signal
+
+    def signal_seen(self) -> Any:
+        return {"stopped": self.stopped, "state": self.signal_state}
+
+    def takes_signal(self, signal: Any) -> list[Any]:
+        signal.check()
+        return [type(signal).__name__, signal.aborted]
 
     async def cancel_peer(self, port: cjs.JsEndpoint) -> dict[str, Any]:
         """Call the peer's ``hold``, cancel it, and measure until the peer says its finally ran."""
         remote = comlink_py.wrap(port)
         call = remote.hold()
-        await asyncio.sleep(0.3)  # running there by now
+        while not (await remote.state())["started"]:
+            pass
         begun = time.time()
         call.cancel()
         while (stopped := (await remote.state())["stopped"]) is None:
