@@ -1,6 +1,7 @@
 """Comlink 4.4.2's wire protocol in pure Python: expose and wrap objects across workers."""
 
 from . import js  # noqa: F401  # gives expose() its default endpoint in Pyodide workers
+from .abort import AbortError, Cancellation
 from .aio import (
     ConnectionClosedError,
     Exposed,
@@ -29,6 +30,8 @@ from .transport.channel import MessageChannel, MessagePort
 from .transport.clone import DataCloneError, structured_clone
 
 __all__ = [
+    "AbortError",
+    "Cancellation",
     "ConnectionClosedError",
     "DataCloneError",
     "Endpoint",

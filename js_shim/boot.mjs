@@ -35,6 +35,50 @@ export function isRequest(data) {
   return data != null && typeof data === "object" && data.id != null && REQUEST_TYPES.has(data.type);
 }
 
+/**
+ * The starter's half of Pyodide's interrupt buffer: `buffer` goes to the worker (which passes it to
+ * `pyodide.setInterruptBuffer`), `busy(on)` follows the call port, `serving()` says start-up is
+ * over, and `interrupt()` writes 2 (Python raises KeyboardInterrupt) only once Python serves and
+ * while a call waits for its answer, returning whether it did (an interrupt during start-up would
+ * hit the boot's own code); the flag is cleared when no call waits, so an interrupt no call took
+ * never hits the next one. Without
+ * SharedArrayBuffer (a page that is not cross-origin isolated) `buffer` is null and interrupt()
+ * throws, saying why.
+ */
+export function interrupter() {
+  if (typeof SharedArrayBuffer !== "function" || globalThis.crossOriginIsolated === false) {
+    const why =
+      "interrupt() needs SharedArrayBuffer, which a browser gives only a cross-origin isolated page: " +
+      "serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp";
+    return {
+      buffer: null,
+      busy() {},
+      serving() {},
+      interrupt() {
+        throw new Error(why);
+      },
+    };
+  }
+  const buffer = new Uint8Array(new SharedArrayBuffer(1));
+  let calling = false;
+  let live = false;
+  return {
+    buffer,
+    busy(on) {
+      calling = on;
+      if (!on) Atomics.store(buffer, 0, 0);
+    },
+    serving() {
+      live = true;
+    },
+    interrupt() {
+      if (!live || !calling) return false;
+      Atomics.store(buffer, 0, 2);
+      return true;
+    },
+  };
+}
+
 /** name/message/stack of anything thrown, as Comlink's throw handler sends an Error. */
 export function errorInfo(error) {
   if (error instanceof Error) {

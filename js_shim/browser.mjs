@@ -4,12 +4,14 @@
 //
 //   const { remote, ready } = startPythonWorker({ pyodide: "314", file: "./api.py" });
 //   await remote.method(1, 2);
-import { STATUS, callingGate, errorInfo, extrasOf, isWheel, toError } from "./boot.mjs";
+import { registerAbortSignal } from "./abort.mjs";
+import { STATUS, callingGate, errorInfo, extrasOf, interrupter, isWheel, toError } from "./boot.mjs";
 import { COMLINK_MODULE, loadPython, pyodideIndexURL } from "./browser_python.mjs";
 import { BOOT_KEY } from "./browser_worker.mjs";
 
 // Where Comlink is depends on where this file is served from (boot.mjs), so no static import.
 const Comlink = await import(COMLINK_MODULE);
+registerAbortSignal(Comlink); // an AbortSignal argument reaches Python as a Cancellation
 
 export { Comlink, loadPython };
 
@@ -36,11 +38,13 @@ const ENTRIES = {
  *            each of those has loaded.
  *   debug    true: trace the worker's comlink_py traffic (COMLINK_PY_DEBUG=1) to its console.
  *
- * Returns { remote, ready, worker, terminate }: `remote` is `Comlink.wrap` of the exposed object and
+ * Returns { remote, ready, worker, terminate, interrupt }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once (calls wait until Python serves); `ready` resolves when Python serves, or rejects
  * with the start-up error (name: the Python class name), which the calls receive too. `worker` is
  * the Worker itself: anything else speaking Comlink's protocol can wrap it as well (comlink_py on
  * this thread does: `comlink_py.wrap(JsEndpoint(worker))`). `await using` terminates it too.
+ * `interrupt()` raises KeyboardInterrupt in the Python code running now, as in Node; it needs a
+ * cross-origin isolated page (SharedArrayBuffer) and throws, saying so, in any other.
  */
 export function startPythonWorker(options = {}) {
   const { pyodide = "314", code, file, host, onProgress, debug = false } = options;
@@ -54,7 +58,13 @@ export function startPythonWorker(options = {}) {
   const absolute = (url) => new URL(url, globalThis.location.href).href;
   const { files, packages } = extrasOf(options);
   const extras = { files: files.map(absolute), packages: packages.map((p) => (isWheel(p) ? absolute(p) : p)) };
-  const boot = { extras, debug: debug === true, ...(code != null ? { code } : { file: absolute(file) }) };
+  const interrupts = interrupter();
+  const boot = {
+    extras,
+    debug: debug === true,
+    interruptBuffer: interrupts.buffer,
+    ...(code != null ? { code } : { file: absolute(file) }),
+  };
   const transfer = [];
   let hostChannel = null;
   if (host != null) {
@@ -66,7 +76,7 @@ export function startPythonWorker(options = {}) {
   const entry = ENTRIES[pyodide];
   const worker = new Worker(entry.url, { type: entry.type });
   worker.postMessage({ [BOOT_KEY]: boot }, transfer);
-  const gate = callingGate(worker);
+  const gate = callingGate(worker, interrupts.busy);
 
   const ready = new Promise((resolve, reject) => {
     let settled = false;
@@ -94,7 +104,7 @@ export function startPythonWorker(options = {}) {
       fail({ name: "Error", message: `the Python worker failed: ${event.message || `could not load ${entry.url}`}` });
     });
   });
-  ready.catch(() => {}); // awaiting it is optional; the calls carry the same error
+  ready.then(interrupts.serving, () => {}); // awaiting it is optional; the calls carry the same error
 
   const terminate = () => {
     gate.fail(errorInfo(new Error("the Python worker was terminated")));
@@ -102,5 +112,6 @@ export function startPythonWorker(options = {}) {
     hostChannel?.port1.close();
   };
   const disposal = Symbol.asyncDispose ? { [Symbol.asyncDispose]: async () => terminate() } : {};
-  return { remote: Comlink.wrap(gate.endpoint), ready, worker, terminate, ...disposal };
+  const { interrupt } = interrupts;
+  return { remote: Comlink.wrap(gate.endpoint), ready, worker, terminate, interrupt, ...disposal };
 }

@@ -41,6 +41,10 @@ export interface PythonWorkerBase<T> {
   readonly remote: Comlink.Remote<T>;
   /** Resolves when Python serves; rejects with the start-up error, which the calls get too. */
   readonly ready: Promise<void>;
+  /** Raise KeyboardInterrupt in the Python code running now: the waiting call rejects with an
+   *  error named KeyboardInterrupt and the worker serves on. false, doing nothing, while Python
+   *  starts or when no call waits. In a browser it throws unless the page is cross-origin isolated. */
+  interrupt(): boolean;
   /** `await using` terminates the worker at the end of the block. */
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -4,9 +4,12 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
-import { STATUS, callingGate, errorInfo, extrasOf, toError } from "./boot.mjs";
+import { registerAbortSignal } from "./abort.mjs";
+import { STATUS, callingGate, errorInfo, extrasOf, interrupter, toError } from "./boot.mjs";
 
 export { loadPython } from "./node_python.mjs";
+
+registerAbortSignal(Comlink); // an AbortSignal argument reaches Python as a Cancellation
 
 const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
 
@@ -33,10 +36,13 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  *   unref     true: the worker keeps Node running only while it starts and while a call waits for
  *             its answer, so a script that forgets terminate() still ends.
  *
- * Returns { remote, ready, worker, terminate }: `remote` is `Comlink.wrap` of the exposed object and
+ * Returns { remote, ready, worker, terminate, interrupt }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once; `ready` resolves when Python serves, or rejects with the start-up error (which
  * the calls receive too); `terminate()` stops the worker and frees the ports (needed for Node to
  * exit, as live ports keep it running, unless `unref`). `await using` calls terminate too.
+ * `interrupt()` raises KeyboardInterrupt in the Python code running now (Pyodide's interrupt
+ * buffer), so a runaway call rejects with an error named KeyboardInterrupt and the worker serves
+ * on; it returns false, doing nothing, while Python starts or when no call waits for an answer.
  */
 export function startPythonWorker(options = {}) {
   const { code, file, host, indexURL, packageDir, onProgress, debug, unref = false } = options;
@@ -45,6 +51,7 @@ export function startPythonWorker(options = {}) {
   }
   if (onProgress != null && typeof onProgress !== "function") throw new TypeError("'onProgress' must be a function");
   const extras = extrasOf(options);
+  const interrupts = interrupter();
   const calls = new MessageChannel();
   const transferList = [calls.port2];
   const hostChannel = host == null ? null : new MessageChannel();
@@ -62,6 +69,7 @@ export function startPythonWorker(options = {}) {
       packageDir: packageDir ?? null,
       extras,
       debug: debug ?? null,
+      interruptBuffer: interrupts.buffer,
     },
     transferList,
   });
@@ -75,6 +83,7 @@ export function startPythonWorker(options = {}) {
   };
   const gate = callingGate(nodeEndpoint(calls.port1), (busy) => {
     calling = busy;
+    interrupts.busy(busy);
     hold();
   });
   const remote = Comlink.wrap(gate.endpoint);
@@ -108,11 +117,12 @@ export function startPythonWorker(options = {}) {
     hold();
   };
   ready.then(started, started); // awaiting `ready` is optional: the calls carry the same error
+  ready.then(interrupts.serving, () => {});
 
   const terminate = async () => {
     gate.fail({ name: "Error", message: "the Python worker was terminated" });
     await worker.terminate();
     closePorts();
   };
-  return { remote, ready, worker, terminate, [Symbol.asyncDispose]: terminate };
+  return { remote, ready, worker, terminate, interrupt: interrupts.interrupt, [Symbol.asyncDispose]: terminate };
 }

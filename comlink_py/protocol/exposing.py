@@ -45,7 +45,8 @@ def is_allowed_origin(allowed: Iterable[Origin], origin: str | None) -> bool:
 @dataclass(slots=True)
 class Dispatch:
     """One accepted request, for ``Exposer.perform``: a valid ``request``, or the ``error`` that
-    made it invalid (answered like an error the call raised)."""
+    made it invalid (answered like an error the call raised). A CANCEL has neither: it is not
+    performed, the glue cancels what runs under its ``id``."""
 
     id: Any
     type: str
@@ -125,6 +126,8 @@ class Exposer:
         if type(kind) is str and kind in _RESPONSE_TYPES:  # a list would not even hash
             return None
         id = data.get("id")
+        if kind == wire.CANCEL:  # never answered: the caller has forgotten the call
+            return Dispatch(id, wire.CANCEL, None) if type(id) is str else None
         if event.error is not None:  # the transport could decode only part of it: say what failed
             return Dispatch(id, "", None, event.error) if id is not None else None
         try:
