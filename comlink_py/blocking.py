@@ -1,0 +1,263 @@
+"""Blocking calls: a ``SyncRemote`` answers in the calling thread, for code that is not async.
+
+Requests are built by the wrapping core (``wrapping.Caller``) exactly as ``Remote``'s are. Where
+``Remote`` hands back a future, a blocking call waits on its endpoint, which must be a
+``WaitingEndpoint``: ``wait(timeout)`` blocks until messages arrived and delivers them to the
+listeners on this thread, answers and requests alike. So a ``proxy()`` callback that the peer
+calls before it answers is served by the waiting caller itself instead of deadlocking it.
+
+The waiting endpoints: ``comlink_py.waiting`` (in-memory channels, another thread's loop serving),
+``comlink_py.blocking_process`` (a ``comlink_py.process`` worker) and ``comlink_py.shared``
+(Pyodide workers, over a SharedArrayBuffer the JS shim provides).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar, cast, overload, runtime_checkable
+
+from . import wire
+from .aio import ConnectionClosedError, ReleasedProxyError, Remote, _close, _start
+from .endpoint import Endpoint, MessageEvent
+from .wrapping import Caller, Outcome
+
+__all__ = [
+    "SyncRemote",
+    "WaitingEndpoint",
+    "assign",
+    "construct",
+    "get",
+    "release",
+    "wrap_sync",
+]
+
+T = TypeVar("T")
+
+#: The longest a call waits without looking at its deadline and whether the peer is gone: a peer
+#: that dies unnoticed by the transport, or a KeyboardInterrupt, is seen within this.
+SLICE = 0.1
+
+
+@runtime_checkable
+class WaitingEndpoint(Endpoint, Protocol):
+    """An endpoint a thread can block on. ``wait(timeout)`` returns once it delivered what arrived
+    to the listeners (on the calling thread), or after ``timeout`` seconds; a peer that is gone is
+    reported to its close listeners (``add_close_listener``, which a waiting endpoint must have).
+    ``adopt(endpoint)`` makes an endpoint that arrived in a message (a returned proxy) one that
+    waits with this one, so that calls through it block too."""
+
+    def wait(self, timeout: float) -> None: ...
+
+    def adopt(self, endpoint: Endpoint) -> WaitingEndpoint: ...
+
+
+class _Pending:
+    __slots__ = ("outcome",)
+
+    def __init__(self) -> None:
+        self.outcome: Outcome | None = None
+
+
+class _SyncLink:
+    """What every ``SyncRemote`` of one ``wrap_sync`` shares: the endpoint and the pending calls."""
+
+    def __init__(self, endpoint: WaitingEndpoint, timeout: float | None) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.caller: Caller[_Pending] = Caller(endpoint)
+        self.released = False
+        self.closed = False
+        endpoint.add_listener(self._on_message)
+        add_close_listener = getattr(endpoint, "add_close_listener", None)
+        if add_close_listener is not None:
+            add_close_listener(self._on_close)
+        _start(endpoint)
+
+    def _on_message(self, event: MessageEvent) -> None:
+        settled = self.caller.receive(event.data)
+        if settled is not None:
+            pending, outcome = settled
+            pending.outcome = outcome
+
+    def _on_close(self) -> None:
+        self.closed = True
+
+    def send(
+        self,
+        kind: wire.MessageType,
+        path: Sequence[str] = (),
+        *,
+        value: Any = None,
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:
+        """Make the call and wait for its answer: the value, or the peer's error raised."""
+        if self.released:
+            raise ReleasedProxyError("Proxy has been released and is not useable")
+        if self.closed:
+            raise ConnectionClosedError("the endpoint is closed")
+        pending = _Pending()
+        message, transferables = self.caller.request(
+            pending, kind, path, value=value, args=args, kwargs=kwargs
+        )
+        msg_id = message["id"]
+        try:
+            self.endpoint.post_message(message, transferables)
+            self._wait(pending)
+        except BaseException:  # a timeout, a closed peer, a KeyboardInterrupt: nothing stays pending
+            self.caller.forget(msg_id)
+            raise
+        outcome = cast(Outcome, pending.outcome)
+        if outcome.error is not None:
+            raise outcome.error
+        return self._blocking(outcome.value)
+
+    def _wait(self, pending: _Pending) -> None:
+        timeout = self.timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
+        wait = self.endpoint.wait
+        while pending.outcome is None:
+            if self.closed:
+                raise ConnectionClosedError("the endpoint closed while the call was pending")
+            if deadline is None:
+                wait(SLICE)
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no answer within {timeout} s")
+            wait(min(SLICE, remaining))
+
+    def _blocking(self, value: Any) -> Any:
+        """A proxy that arrived (a ``Remote`` the proxy handler made) becomes a ``SyncRemote``."""
+        if type(value) is not Remote:
+            return value
+        link = object.__getattribute__(value, "_link")
+        endpoint = self.endpoint.adopt(link.endpoint)
+        link.endpoint.remove_listener(link._on_message)  # the async wrap never sends: it is dropped
+        link.released = True
+        return SyncRemote(_SyncLink(endpoint, self.timeout))
+
+    def release(self) -> None:
+        if self.released:
+            raise ReleasedProxyError("Proxy has been released and is not useable")
+        try:
+            if not self.closed:
+                self.send(wire.RELEASE)
+        except ConnectionClosedError:
+            pass  # a peer that is gone is as good as an answer
+        finally:
+            self.released = True
+            self.endpoint.remove_listener(self._on_message)
+            _close(self.endpoint)
+
+
+class SyncRemote(Generic[T]):
+    """A proxy whose calls block until the answer is there (see ``Remote`` for the paths).
+
+    ``remote.a.b`` builds a path; ``remote.f(1, k=2)`` calls it (APPLY) and returns its value or
+    raises the peer's error; ``get(remote.a.b)`` reads it (GET). ``construct``, ``assign`` and
+    ``release`` are the functions of this module.
+    """
+
+    __slots__ = ("_link", "_path")
+    _link: _SyncLink
+    _path: tuple[str, ...]
+
+    def __init__(self, link: _SyncLink, path: tuple[str, ...] = ()) -> None:
+        object.__setattr__(self, "_link", link)
+        object.__setattr__(self, "_path", path)
+
+    def __getattr__(self, name: str) -> SyncRemote[Any]:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return SyncRemote(_link_of(self), (*self._path, name))
+
+    def __getitem__(self, key: str | int) -> SyncRemote[Any]:
+        return SyncRemote(_link_of(self), (*self._path, str(key)))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _link_of(self).send(wire.APPLY, self._path, args=args, kwargs=kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"use 'comlink_py.blocking.assign(remote.{name}, value)' to set a remote value")
+
+    def __repr__(self) -> str:
+        return f"<SyncRemote {'.'.join(self._path) or '(root)'}>"
+
+
+def _link_of(remote: SyncRemote[Any]) -> _SyncLink:
+    if not isinstance(remote, SyncRemote):
+        raise TypeError(f"expected a SyncRemote, got {type(remote).__name__}")
+    link: _SyncLink = object.__getattribute__(remote, "_link")
+    if link.released:
+        raise ReleasedProxyError("Proxy has been released and is not useable")
+    return link
+
+
+def _path_of(remote: SyncRemote[Any]) -> tuple[str, ...]:
+    return object.__getattribute__(remote, "_path")  # type: ignore[no-any-return]
+
+
+def waiting(endpoint: Endpoint) -> WaitingEndpoint:
+    """``endpoint`` as one a thread can block on: a ``WaitingEndpoint`` as it is, an unstarted
+    in-memory ``MessagePort`` adopted by ``comlink_py.waiting``."""
+    if isinstance(endpoint, WaitingEndpoint):
+        return endpoint
+    from .waiting import adopt_port
+
+    adopted = adopt_port(endpoint)
+    if adopted is None:
+        raise TypeError(
+            f"{type(endpoint).__name__} cannot block a thread: pass a comlink_py.MessagePort nobody "
+            "started, a process connection (comlink_py.blocking_process) or, in a Pyodide worker, "
+            "comlink_py.shared.host_sync()"
+        )
+    return adopted
+
+
+@overload
+def wrap_sync(
+    endpoint: Endpoint, interface: None = None, *, timeout: float | None = None
+) -> SyncRemote[Any]: ...
+@overload
+def wrap_sync(
+    endpoint: Endpoint, interface: Callable[..., T], *, timeout: float | None = None
+) -> SyncRemote[T]: ...
+def wrap_sync(
+    endpoint: Endpoint, interface: Callable[..., Any] | None = None, *, timeout: float | None = None
+) -> SyncRemote[Any]:
+    """A ``SyncRemote`` for the object exposed at the other end of ``endpoint``; its calls block.
+
+    ``interface`` is for type checkers only, as in ``wrap``. With ``timeout`` (seconds) a call that
+    gets no answer in time raises ``TimeoutError``; a peer that goes away fails it with
+    ``ConnectionClosedError``. Either way nothing stays pending.
+    """
+    return SyncRemote(_SyncLink(waiting(endpoint), timeout))
+
+
+def get(remote: SyncRemote[T]) -> T:
+    """Read the remote value ``remote`` names (Comlink's GET); the root is the remote itself."""
+    path = _path_of(remote)
+    if not path:
+        return cast(T, remote)
+    return cast(T, _link_of(remote).send(wire.GET, path))
+
+
+def construct(remote: SyncRemote[Any], *args: Any, **kwargs: Any) -> SyncRemote[Any]:
+    """``new`` on the remote class: a ``SyncRemote`` for the new instance."""
+    made = _link_of(remote).send(wire.CONSTRUCT, _path_of(remote), args=args, kwargs=kwargs)
+    return cast(SyncRemote[Any], made)
+
+
+def assign(remote: SyncRemote[Any], value: Any) -> None:
+    """Set the remote attribute (or key) that ``remote`` names to ``value`` (Comlink's SET)."""
+    path = _path_of(remote)
+    if not path:
+        raise TypeError("assign needs a path such as remote.attribute")
+    _link_of(remote).send(wire.SET, path, value=value)
+
+
+def release(remote: SyncRemote[Any]) -> None:
+    """Release the remote object: its finalizer runs and every ``SyncRemote`` of this wrap stops."""
+    _link_of(remote).release()

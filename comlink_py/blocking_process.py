@@ -1,0 +1,320 @@
+"""A blocking client for ``comlink_py.process`` workers, for scripts that do not use asyncio.
+
+It speaks the process link's frames (see ``comlink_py.process``) over a blocking socket: a call
+writes its frame and reads the socket until the answer is there, with no event loop on this side.
+Frames for channels this side opened (``proxy()`` callbacks) are delivered to them while it reads,
+so a callback the worker calls before answering is served by the waiting call.
+
+    remote, worker = spawn_sync("package.module:obj")
+    with worker:
+        remote.method(1, 2)
+"""
+
+from __future__ import annotations
+
+import select
+import socket
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Any
+
+from . import binary
+from .blocking import SyncRemote, wrap_sync
+from .clone import DataCloneError
+from .endpoint import Endpoint, Listener, MessageEvent, call_each
+from .process import (
+    _CLOSE_FRAME,
+    _HEAD,
+    _HELLO,
+    _MESSAGE,
+    _OPENED_BY_PEER,
+    _PORTS,
+    _SIZE,
+    WorkerError,
+    _child_env,
+    _flip,
+)
+
+__all__ = ["SyncConnection", "SyncPort", "SyncWorker", "spawn_sync"]
+
+_READ_SIZE = 1 << 20
+
+
+class SyncPort:
+    """One channel of a ``SyncConnection``; a ``WaitingEndpoint``. The far end of a pair that
+    ``new_channel`` made only stands for its channel in a transfer list."""
+
+    def __init__(self, connection: SyncConnection, key: int) -> None:
+        self._connection = connection
+        self.key = key
+        self._listeners: tuple[Listener, ...] = ()
+        self._close_listeners: list[Callable[[], None]] = []
+        self.closed = False
+
+    def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None:
+        if self.closed:
+            raise ConnectionError("cannot post on a closed port")
+        self._connection._send(self.key, message, transfer)
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners += (listener,)
+
+    def remove_listener(self, listener: Listener) -> None:
+        self._listeners = tuple(known for known in self._listeners if known is not listener)
+
+    def add_close_listener(self, callback: Callable[[], None]) -> None:
+        if self.closed:
+            callback()
+        else:
+            self._close_listeners.append(callback)
+
+    def wait(self, timeout: float) -> None:
+        self._connection.wait(timeout)
+
+    def adopt(self, endpoint: Endpoint) -> SyncPort:
+        if not isinstance(endpoint, SyncPort) or endpoint._connection is not self._connection:
+            raise TypeError(f"{type(endpoint).__name__} did not arrive over this connection")
+        return endpoint
+
+    def new_channel(self) -> tuple[SyncPort, SyncPort]:
+        return self._connection.new_channel()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._connection._drop(self.key)
+            self._shut()
+
+    def _shut(self) -> None:
+        self.closed = True
+        callbacks, self._close_listeners = self._close_listeners, []
+        call_each(callbacks)
+
+
+class SyncConnection:
+    """The process link's channels over one blocking stream socket; ``port`` is channel 0."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        sock.setblocking(True)
+        self._sock: socket.socket | None = sock
+        self._buffer = bytearray()
+        self._need = 4  # bytes the buffer must hold before a whole frame can be in it
+        self._next = 1
+        self.port = SyncPort(self, 0)
+        self._ports: dict[int, SyncPort] = {0: self.port}
+        self._far: dict[int, SyncPort] = {}  # ends that new_channel made for the peer, not sent yet
+
+    @property
+    def closed(self) -> bool:
+        return self._sock is None
+
+    def new_channel(self) -> tuple[SyncPort, SyncPort]:
+        key = self._next
+        if key >= _OPENED_BY_PEER:
+            raise ConnectionError("this connection has opened all the channels it can")
+        self._next += 1
+        near, far = SyncPort(self, key), SyncPort(self, key)
+        self._ports[key] = near
+        self._far[id(far)] = far
+        return near, far
+
+    def close(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            sock.close()
+        ports = list(self._ports.values())
+        self._ports.clear()
+        for port in ports:
+            port._shut()
+
+    # -- out --------------------------------------------------------------------------------------
+
+    def _send(self, key: int, message: Any, transfer: Sequence[Any]) -> None:
+        frame = bytearray(_HEAD.size)
+        ports = binary.encode_into(frame, message, transfer)
+        kind = _MESSAGE
+        if ports:
+            kind = _PORTS
+            ids = [self._export(port) for port in ports]
+            frame[_HEAD.size : _HEAD.size] = struct.pack(f"<I{len(ids)}I", len(ids), *ids)
+        _HEAD.pack_into(frame, 0, len(frame) - 4, key, kind)
+        self._write(frame)
+
+    def _export(self, port: Any) -> int:
+        if self._far.pop(id(port), None) is None:
+            raise DataCloneError("only the far end of a channel this connection opened can be sent over it")
+        key: int = port.key
+        return key
+
+    def _drop(self, key: int) -> None:
+        if self._ports.pop(key, None) is not None:
+            self._write(_HEAD.pack(_HEAD.size - 4, key, _CLOSE_FRAME))
+
+    def _write(self, frame: bytes | bytearray) -> None:
+        sock = self._sock
+        if sock is None:
+            return  # the peer is gone; the ports' close listeners have been told
+        try:
+            sock.sendall(frame)
+        except OSError:
+            self.close()
+
+    # -- in ---------------------------------------------------------------------------------------
+
+    def wait(self, timeout: float) -> None:
+        """Read what arrives within ``timeout`` seconds and deliver every whole frame."""
+        sock = self._sock
+        if sock is None:
+            return
+        if not select.select([sock], [], [], timeout)[0]:
+            return
+        try:
+            data = sock.recv(_READ_SIZE)
+        except OSError:
+            data = b""
+        if not data:
+            self.close()
+            return
+        buffer = self._buffer
+        buffer += data
+        if len(buffer) >= self._need:
+            used = self._frames(buffer)
+            if used:
+                del buffer[:used]
+
+    def _frames(self, source: bytearray) -> int:
+        pos = 0
+        end = len(source)
+        self._need = 4
+        with memoryview(source) as view:
+            while end - pos >= 4:
+                (size,) = _SIZE.unpack_from(view, pos)
+                stop = pos + 4 + size
+                if stop > end:
+                    self._need = stop - pos  # a large frame is not parsed again for every read
+                    break
+                _, channel, kind = _HEAD.unpack_from(view, pos)
+                self._frame(_flip(channel), kind, view[pos + _HEAD.size : stop])
+                pos = stop
+                if self._sock is None:
+                    break
+        return pos
+
+    def _frame(self, key: int, kind: int, body: memoryview) -> None:
+        if kind == _CLOSE_FRAME:
+            port = self._ports.pop(key, None)
+            if port is not None:
+                port._shut()
+            return
+        ports: list[SyncPort] = []
+        if kind == _PORTS:
+            (count,) = _SIZE.unpack_from(body, 0)
+            for channel in struct.unpack_from(f"<{count}I", body, 4):
+                port = SyncPort(self, _flip(channel))
+                self._ports[port.key] = port
+                ports.append(port)
+            body = body[4 + 4 * count :]
+        data = binary.decode(body, ports)
+        target = self._ports.get(key)
+        if target is not None:
+            call_each(target._listeners, MessageEvent(data))
+
+
+class SyncWorker:
+    """The child process of ``spawn_sync``; ``close()`` (or leaving ``with``) ends and reaps it."""
+
+    def __init__(self, process: subprocess.Popen[bytes], connection: SyncConnection) -> None:
+        self.process = process
+        self.connection = connection
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def close(self, timeout: float = 5.0) -> int:
+        """Close the connection, which makes the worker exit; kill it if it has not after
+        ``timeout`` seconds. Returns the exit code."""
+        self.connection.close()
+        return _reap(self.process, timeout)
+
+    def __enter__(self) -> SyncWorker:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def spawn_sync(
+    target: str,
+    *,
+    python: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    timeout: float = 30.0,
+    call_timeout: float | None = None,
+) -> tuple[SyncRemote[Any], SyncWorker]:
+    """``process.spawn`` for code without an event loop: start ``python -m comlink_py.worker
+    target`` and return a ``SyncRemote`` for what it exposes (calls time out after
+    ``call_timeout`` seconds), and the ``SyncWorker``. ``WorkerError`` says why a child did not start.
+    """
+    parent, child = socket.socketpair()
+    try:
+        process = subprocess.Popen(
+            [python or sys.executable, "-m", "comlink_py.worker", target, "--fd", str(child.fileno())],
+            pass_fds=(child.fileno(),),
+            stdin=subprocess.DEVNULL,
+            env=_child_env(env, python is None),
+            cwd=cwd,
+        )
+    except BaseException:
+        parent.close()
+        raise
+    finally:
+        child.close()
+    connection = SyncConnection(parent)
+    try:
+        _greeting(connection, timeout)
+    except WorkerError as error:
+        connection.close()
+        raise WorkerError(f"{error} (exit code {_reap(process, 5.0)})") from None
+    except BaseException:
+        connection.close()
+        _reap(process, 0.0)
+        raise
+    return wrap_sync(connection.port, timeout=call_timeout), SyncWorker(process, connection)
+
+
+def _reap(process: subprocess.Popen[bytes], grace: float) -> int:
+    """Wait ``grace`` seconds for the process to exit, then kill it; it is reaped either way."""
+    try:
+        return process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+def _greeting(connection: SyncConnection, timeout: float) -> None:
+    """Wait for the worker's one message before it serves."""
+    said: list[Any] = []
+    port = connection.port
+    port.add_listener(lambda event: said.append(event.data))
+    deadline = time.monotonic() + timeout
+    while not said:
+        if connection.closed:
+            raise WorkerError("the worker closed the connection before it was ready")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise WorkerError(f"the worker did not start within {timeout} s")
+        connection.wait(remaining)
+    port._listeners = ()
+    data = said[0]
+    if isinstance(data, dict) and data.get(_HELLO) == "ready":
+        return
+    if isinstance(data, dict) and data.get(_HELLO) == "failed":
+        raise WorkerError(f"the worker failed to start:\n{data.get('error')}")
+    raise WorkerError(f"the worker did not say it is ready; it sent {data!r}")
