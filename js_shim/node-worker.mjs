@@ -6,7 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { STATUS, bootPython } from "./boot.mjs";
 import { comlinkPyFiles, loadPyodideHere, mountFolder } from "./node_python.mjs";
 
-const { port, hostPort, code, file, indexURL, packageDir } = workerData;
+const { port, hostPort, sync, code, file, indexURL, packageDir } = workerData;
 const path = file == null ? null : resolve(file);
 
 const failure = await bootPython({
@@ -15,6 +15,7 @@ const failure = await bootPython({
   prepare: (pyodide) => path != null && mountFolder(pyodide, dirname(path), path),
   port,
   hostPort,
+  sync,
   readSource: () => (path == null ? code : readFileSync(path, "utf8")),
   filename: path ?? "<comlink_py main>",
 });

@@ -1,0 +1,134 @@
+"""Blocking calls from a Pyodide worker, over a SharedArrayBuffer (the JS shim's sync channel).
+
+A worker blocked in ``Atomics.wait`` receives no messages, so the shim gives it a channel whose
+answers arrive in shared memory (``js_shim/sync_worker.mjs``, a ``SharedLink``), served on the
+host by the real ``Comlink.expose`` (``js_shim/sync_host.mjs``). Each of its sub-channels is a JS
+port to Python, and a ``SharedEndpoint`` is a ``JsEndpoint`` on one that can also wait: it pumps
+the shared memory until the answer is there, and delivers what else arrives first (a callback's
+request, say) on the way. Ports it opens for ``proxy()`` callbacks are sub-channels too, so the
+host can call them while the worker waits.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .blocking import SyncRemote, wrap_sync
+from .endpoint import Endpoint, Listener
+from .js import JsEndpoint
+
+__all__ = ["SharedEndpoint", "host_sync", "set_host_link", "set_stdin_link"]
+
+
+class SharedEndpoint(JsEndpoint):
+    """A ``JsEndpoint`` on a sub-channel of a ``SharedLink``; a ``WaitingEndpoint``."""
+
+    __slots__ = ("_link",)
+
+    def __init__(self, port: Any, link: Any) -> None:
+        super().__init__(port)
+        self._link = link
+
+    def wait(self, timeout: float) -> None:
+        self._link.pump(timeout * 1000)  # a closed link has told every port's close listeners
+
+    def adopt(self, endpoint: Endpoint) -> SharedEndpoint:
+        """A port that arrived on this link (a returned proxy) is a sub-channel of it too."""
+        if not isinstance(endpoint, JsEndpoint) or getattr(endpoint.port, "link", None) != self._link:
+            raise TypeError(f"{endpoint!r} did not arrive over this synchronous channel")
+        return SharedEndpoint(endpoint.port, self._link)
+
+    def new_channel(self) -> tuple[JsEndpoint, JsEndpoint]:
+        near, far = self._link.open()
+        return SharedEndpoint(near, self._link), JsEndpoint(far)
+
+
+class _Unavailable:
+    """The endpoint where the host could give no channel (no SharedArrayBuffer): the first call
+    raises the host's reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None:
+        raise RuntimeError(self.reason)
+
+    def add_listener(self, listener: Listener) -> None:
+        pass
+
+    def remove_listener(self, listener: Listener) -> None:
+        pass
+
+    def add_close_listener(self, callback: Callable[[], None]) -> None:
+        pass
+
+    def wait(self, timeout: float) -> None:
+        pass
+
+    def adopt(self, endpoint: Endpoint) -> Any:
+        raise RuntimeError(self.reason)
+
+
+_host_link: Any = None
+_stdin: SyncRemote[Any] | None = None
+
+
+def set_host_link(link: Any) -> None:
+    """Set the ``SharedLink`` to the host's object (the shim does), or the reason there is none."""
+    global _host_link
+    _host_link = link
+
+
+def host_sync(*, timeout: float | None = None) -> SyncRemote[Any]:
+    """A ``SyncRemote`` for the object the starting thread exposed (the shim's ``host`` option):
+    ``comlink_py.js.host()``'s blocking twin."""
+    if _host_link is None:
+        raise RuntimeError("this worker was started without a host object (the shim's 'host' option)")
+    return wrap_sync(_endpoint(_host_link), timeout=timeout)
+
+
+def _endpoint(link: Any) -> SharedEndpoint | _Unavailable:
+    """The root of ``link``, or, for the reason the host sent instead of one, an endpoint that raises it."""
+    return _Unavailable(link) if isinstance(link, str) else SharedEndpoint(link.root(), link)
+
+
+class _HostStdin(io.TextIOBase):
+    """``sys.stdin`` reading lines from the host's ``stdin(prompt)`` function."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        return _read_line("")
+
+    def read(self, size: int | None = -1) -> str:
+        return _read_line("")
+
+
+def _read_line(prompt: str) -> str:
+    """One line from the host; an empty string is the end of input."""
+    assert _stdin is not None
+    line = _stdin.line(prompt)
+    if line is None:
+        return ""
+    line = str(line)
+    return line if line.endswith("\n") else f"{line}\n"
+
+
+def _input(prompt: object = "") -> str:
+    line = _read_line(str(prompt))
+    if not line:
+        raise EOFError("EOF when reading a line")
+    return line.removesuffix("\n")
+
+
+def set_stdin_link(link: Any) -> None:
+    """Make ``input()`` and ``sys.stdin`` read from the host's ``stdin`` option through ``link``."""
+    global _stdin
+    _stdin = wrap_sync(_endpoint(link))
+    sys.stdin = _HostStdin()
+    builtins.input = _input
