@@ -21,7 +21,7 @@ from .blocking import SyncRemote, wrap_sync
 from .endpoint import Endpoint, Listener
 from .js import JsEndpoint
 
-__all__ = ["SharedEndpoint", "host_sync", "set_host_link", "set_stdin_link"]
+__all__ = ["SharedEndpoint", "connect", "host_sync", "install", "set_host_link", "set_stdin_link"]
 
 
 class SharedEndpoint(JsEndpoint):
@@ -75,6 +75,25 @@ class _Unavailable:
 
 _host_link: Any = None
 _stdin: SyncRemote[Any] | None = None
+_link_class: Any = None  # the JS SharedLink class, given by the shim
+
+
+def install(link_class: Any) -> None:
+    """Give this module the JS ``SharedLink`` class (the shim does, as it boots the worker)."""
+    global _link_class
+    _link_class = link_class
+
+
+def connect(port: Any, buffer: Any) -> SharedEndpoint | _Unavailable:
+    """The waiting endpoint of a channel that JS ``serveSync`` (js_shim/sync_host.mjs) serves, from
+    its ``port`` and ``buffer`` (or the reason there is no buffer, a string): ``wrap_sync`` it."""
+    if isinstance(port, JsEndpoint):
+        port = port.port
+    if isinstance(buffer, str):
+        return _Unavailable(buffer)
+    if _link_class is None:
+        raise RuntimeError("comlink_py.shared needs the JS shim, which gives it the SharedLink class")
+    return _endpoint(_link_class.new(port, buffer))
 
 
 def set_host_link(link: Any) -> None:
@@ -110,12 +129,11 @@ class _HostStdin(io.TextIOBase):
 
 
 def _read_line(prompt: str) -> str:
-    """One line from the host; an empty string is the end of input."""
+    """One line from the host; an empty string is the end of input (the host gave no string)."""
     assert _stdin is not None
     line = _stdin.line(prompt)
-    if line is None:
+    if not isinstance(line, str):  # null (jsnull) or undefined: the end of input
         return ""
-    line = str(line)
     return line if line.endswith("\n") else f"{line}\n"
 
 

@@ -165,6 +165,7 @@ export class SharedLink {
 export function installSync(pyodide, sync) {
   const shared = pyodide.pyimport("comlink_py.shared");
   try {
+    shared.install(SharedLink);
     const link = ({ port, buffer }) => (typeof buffer === "string" ? buffer : new SharedLink(port, buffer));
     if (sync?.host) shared.set_host_link(link(sync.host));
     if (sync?.stdin) shared.set_stdin_link(link(sync.stdin));

@@ -26,6 +26,7 @@ SCRIPTS = (
     "robustness",
     "custom_handlers",
     "encoding",
+    "sync",
 )
 TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
 
@@ -111,3 +112,4 @@ main_thread = _script("main_thread", "main_thread", "Python on Node's main threa
 robustness = _script("robustness", "robustness", "Garbage from JS, a worker dying mid-call, a closed port.")
 custom_handlers = _script("custom_handlers", "custom_handlers", "One transfer handler name in JS and Python.")
 encoding = _script("encoding", "encoding", "JsEndpoint's shortcuts against Pyodide's general conversions.")
+sync = _script("sync", "sync", "Blocking calls from a Pyodide worker to JS Comlink over shared memory.")
