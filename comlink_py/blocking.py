@@ -13,6 +13,8 @@ The waiting endpoints: ``comlink_py.waiting`` (in-memory channels, another threa
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar, cast, overload, runtime_checkable
@@ -33,6 +35,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+log = logging.getLogger("comlink_py")
 
 #: The longest a call waits without looking at its deadline and whether the peer is gone: a peer
 #: that dies unnoticed by the transport, or a KeyboardInterrupt, is seen within this.
@@ -114,6 +117,14 @@ class _SyncLink:
         return self._blocking(outcome.value)
 
     def _wait(self, pending: _Pending) -> None:
+        outer = asyncio._get_running_loop()
+        asyncio._set_running_loop(_BLOCKED)  # type: ignore[arg-type]
+        try:
+            self._wait_blocked(pending)
+        finally:
+            asyncio._set_running_loop(outer)
+
+    def _wait_blocked(self, pending: _Pending) -> None:
         timeout = self.timeout
         deadline = None if timeout is None else time.monotonic() + timeout
         wait = self.endpoint.wait
@@ -150,6 +161,54 @@ class _SyncLink:
             self.released = True
             self.endpoint.remove_listener(self._on_message)
             _close(self.endpoint)
+
+
+_CANNOT_WAIT = (
+    "a callback served while a blocking call waits cannot wait itself (its loop is the blocked "
+    "thread): make it a plain function, or call through comlink_py.wrap's async Remote"
+)
+
+
+class _Settled:
+    """What ``_BlockedLoop.create_task`` returns: a task that has already run."""
+
+    def add_done_callback(self, callback: Callable[[Any], None], **_: Any) -> None:
+        callback(self)
+
+
+class _BlockedLoop:
+    """The running loop of a thread while it waits for a blocking call. ``expose`` makes a task of a
+    callback's awaitable result; the real loop (if any) is blocked, so the task runs here, at once,
+    to its end. What it awaits can never be resolved now: the awaiting fails with a clear error,
+    which the callback's caller receives, instead of hanging the blocked call."""
+
+    def create_task(self, coro: Any, **_: Any) -> _Settled:
+        error: BaseException | None = None
+        while True:
+            try:
+                yielded = coro.send(None) if error is None else coro.throw(error)
+            except StopIteration:
+                break
+            except BaseException:
+                log.exception("a callback's task failed while a blocking call waited")
+                break
+            if yielded is None:  # a bare yield (asyncio.sleep(0)): go on
+                error = None
+            elif error is None:  # a future, which nothing can resolve now
+                error = RuntimeError(_CANNOT_WAIT)
+            else:  # it went on waiting after it was told it cannot
+                coro.close()
+                break
+        return _Settled()
+
+    def __getattr__(self, name: str) -> Any:
+        def cannot_wait(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError(_CANNOT_WAIT)
+
+        return cannot_wait
+
+
+_BLOCKED = _BlockedLoop()
 
 
 class SyncRemote(Generic[T]):

@@ -183,7 +183,8 @@ class SyncConnection:
         if len(buffer) >= self._need:
             used = self._frames(buffer)
             if used:
-                del buffer[:used]
+                # A fresh buffer: views of the old one may still be alive (in a logged traceback).
+                self._buffer = bytearray(memoryview(buffer)[used:])
 
     def _frames(self, source: bytearray) -> int:
         pos = 0
