@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, Protocol, TypeVar, cast, overload, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast, overload, runtime_checkable
 
 from . import wire
 from .aio import ConnectionClosedError, ReleasedProxyError, Remote, _close, _start
@@ -238,8 +238,12 @@ class SyncRemote(Generic[T]):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return _link_of(self).send(wire.APPLY, self._path, args=args, kwargs=kwargs)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"use 'comlink_py.blocking.assign(remote.{name}, value)' to set a remote value")
+    if not TYPE_CHECKING:  # hidden from type checkers, so that `remote.x = v` is reported statically
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            raise AttributeError(
+                f"use 'comlink_py.blocking.assign(remote.{name}, value)' to set a remote value"
+            )
 
     def __repr__(self) -> str:
         return f"<SyncRemote {'.'.join(self._path) or '(root)'}>"
