@@ -12,6 +12,7 @@ from .aio import (
     release,
     wrap,
 )
+from .blocking import SyncRemote, wrap_sync
 from .channel import MessageChannel, MessagePort
 from .clone import DataCloneError, structured_clone
 from .endpoint import Endpoint, MessageEvent
@@ -38,6 +39,7 @@ __all__ = [
     "ReleasedProxyError",
     "Remote",
     "RemoteError",
+    "SyncRemote",
     "ThrownValue",
     "TransferHandler",
     "assign",
@@ -51,5 +53,6 @@ __all__ = [
     "transfer",
     "transfer_handlers",
     "wrap",
+    "wrap_sync",
 ]
 __version__ = "0.1.0"

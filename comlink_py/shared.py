@@ -21,7 +21,7 @@ from .blocking import SyncRemote, wrap_sync
 from .endpoint import Endpoint, Listener
 from .js import JsEndpoint
 
-__all__ = ["SharedEndpoint", "connect", "host_sync", "install", "set_host_link", "set_stdin_link"]
+__all__ = ["SharedEndpoint", "host_sync", "install", "open_link", "set_host_link", "set_stdin_link"]
 
 
 class SharedEndpoint(JsEndpoint):
@@ -84,7 +84,7 @@ def install(link_class: Any) -> None:
     _link_class = link_class
 
 
-def connect(port: Any, buffer: Any) -> SharedEndpoint | _Unavailable:
+def open_link(port: Any, buffer: Any) -> SharedEndpoint | _Unavailable:
     """The waiting endpoint of a channel that JS ``serveSync`` (js_shim/sync_host.mjs) serves, from
     its ``port`` and ``buffer`` (or the reason there is no buffer, a string): ``wrap_sync`` it."""
     if isinstance(port, JsEndpoint):

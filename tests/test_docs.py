@@ -255,7 +255,16 @@ def test_the_convention_finds_blocks() -> None:
     assert any(map(_cpython, ALL)) and any(map(_pyodide, ALL)) and any(map(_node, ALL))
 
 
-API_MODULES = ("comlink_py", "comlink_py.js", "comlink_py.process", "comlink_py.debug")
+API_MODULES = (
+    "comlink_py",
+    "comlink_py.js",
+    "comlink_py.process",
+    "comlink_py.debug",
+    "comlink_py.blocking",
+    "comlink_py.waiting",
+    "comlink_py.blocking_process",
+    "comlink_py.shared",
+)
 HEADING = re.compile(r"^#{2,4} `(?:class )?(?P<name>\w+)(?P<signature>\(.*\))?`$", re.MULTILINE)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import comlink_py
 from comlink_py import blocking
-from comlink_py.shared import connect, host_sync
+from comlink_py.shared import host_sync, open_link
 
 host = host_sync(timeout=60)
 
@@ -67,7 +67,7 @@ class Service:
         return out
 
     def timeout(self) -> list[Any]:
-        quick = blocking.wrap_sync(connect(*self._channel), timeout=0.5)
+        quick = blocking.wrap_sync(open_link(*self._channel), timeout=0.5)
         caught = _error(quick.never)
         return [*caught[:2], caught[2] < 2.0, quick.add(1, 1)]
 
@@ -76,12 +76,12 @@ class Service:
         return type(buffer).__name__
 
     def dead_peer(self) -> list[Any]:
-        remote = blocking.wrap_sync(connect(*self._channel))
+        remote = blocking.wrap_sync(open_link(*self._channel))
         caught = _error(remote.never)
         return [caught[0], caught[2] < 1.0, _error(remote.add)[0]]
 
     def no_buffer(self) -> list[Any]:
-        remote = blocking.wrap_sync(connect(None, "no SharedArrayBuffer: set Cross-Origin-Opener-Policy"))
+        remote = blocking.wrap_sync(open_link(None, "no SharedArrayBuffer: set Cross-Origin-Opener-Policy"))
         return _error(lambda: remote.add(1, 2))[:2]
 
     def stdin(self) -> list[Any]:
