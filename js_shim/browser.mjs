@@ -7,6 +7,7 @@
 import { STATUS, callingGate, errorInfo, toError } from "./boot.mjs";
 import { COMLINK_MODULE, loadPython, pyodideIndexURL } from "./browser_python.mjs";
 import { BOOT_KEY } from "./browser_worker.mjs";
+import { syncChannels } from "./sync_host.mjs";
 
 // Where Comlink is depends on where this file is served from (boot.mjs), so no static import.
 const Comlink = await import(COMLINK_MODULE);
@@ -19,6 +20,9 @@ const ENTRIES = {
   "0.28": { url: new URL("./worker_classic.js", import.meta.url), type: "classic" },
 };
 
+/** What input() reads in a worker by default: the page's prompt dialog (null when cancelled). */
+const defaultStdin = typeof globalThis.prompt === "function" ? (text) => globalThis.prompt(text) : null;
+
 /**
  * Start Python in a Web Worker.
  *
@@ -27,7 +31,10 @@ const ENTRIES = {
  *   code     Python source to run as __main__, or
  *   file     the URL (relative to the page) of a Python file to run as __main__;
  *            either must call comlink_py.expose(obj) before it finishes (top-level await is fine).
- *   host     optional object exposed to Python, which reaches it as comlink_py.js.host().
+ *   host     optional object exposed to Python, which reaches it as comlink_py.js.host(), and
+ *            with blocking calls as comlink_py.shared.host_sync().
+ *   stdin    (prompt) => string | null, what input() and sys.stdin read (default: window.prompt,
+ *            where there is one). Blocking calls need a cross-origin isolated page (COOP/COEP).
  *
  * Returns { remote, ready, worker, terminate }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once (calls wait until Python serves); `ready` resolves when Python serves, or rejects
@@ -36,7 +43,7 @@ const ENTRIES = {
  * this thread does: `comlink_py.wrap(JsEndpoint(worker))`).
  */
 export function startPythonWorker(options = {}) {
-  const { pyodide = "314", code, file, host } = options;
+  const { pyodide = "314", code, file, host, stdin = defaultStdin } = options;
   pyodideIndexURL(pyodide); // a clear error for an unknown version
   if ((code == null) === (file == null)) {
     throw new TypeError("startPythonWorker needs exactly one of 'code' or 'file'");
@@ -51,6 +58,9 @@ export function startPythonWorker(options = {}) {
     boot.hostPort = hostChannel.port2;
     transfer.push(hostChannel.port2);
   }
+  const synchronous = syncChannels(Comlink, { host, stdin });
+  boot.sync = synchronous.sync;
+  transfer.push(...synchronous.transfer);
   const entry = ENTRIES[pyodide];
   const worker = new Worker(entry.url, { type: entry.type });
   worker.postMessage({ [BOOT_KEY]: boot }, transfer);
@@ -90,6 +100,7 @@ export function startPythonWorker(options = {}) {
       gate.fail(errorInfo(new Error("the Python worker was terminated")));
       worker.terminate();
       hostChannel?.port1.close();
+      synchronous.close();
     },
   };
 }

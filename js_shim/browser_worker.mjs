@@ -4,7 +4,7 @@
 import { STATUS, bootPython } from "./boot.mjs";
 import { fetchComlinkPy, fetchText, pyodideIndexURL } from "./browser_python.mjs";
 
-/** The one message the page sends before any Comlink call: { [BOOT_KEY]: { code | file, hostPort } }.
+/** The one message the page sends before any Comlink call: { [BOOT_KEY]: { code | file, hostPort, sync } }.
  *  Comlink and comlink_py ignore it (it has no id). */
 export const BOOT_KEY = "comlink_py:boot";
 
@@ -65,7 +65,7 @@ function heldScope(early) {
  *  worker caught meanwhile as `early`). */
 export async function serveWorker(version, loadPeers, early = []) {
   const scope = heldScope(early);
-  const { code, file, hostPort } = await scope.boot;
+  const { code, file, hostPort, sync } = await scope.boot;
   // A main file goes into Pyodide's FS under its URL's path, so that tracebacks show its lines.
   const path = file == null ? null : `/home/pyodide${new URL(file).pathname}`;
   let source = code;
@@ -80,6 +80,7 @@ export async function serveWorker(version, loadPeers, early = []) {
     },
     port: scope.endpoint,
     hostPort,
+    sync,
     readSource: () => source,
     filename: path ?? "<comlink_py main>",
   });
