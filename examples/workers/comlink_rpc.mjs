@@ -63,6 +63,17 @@ try {
   show("main-thread Python → worker Python", answer.toJs());
   answer.destroy();
 
+  // input() in the worker asks through this page's prompt: a blocking call over shared memory,
+  // which needs a cross-origin isolated page (serve.py sends the headers).
+  $("ask").addEventListener("click", async () => {
+    try {
+      show("calc.ask() → input()", await calc.ask());
+    } catch (error) {
+      show("calc.ask() → input()", `${error.name}: ${error.message}`, false);
+    }
+  });
+  $("ask").disabled = false;
+
   // Handles for the browser console and the end-to-end test.
   window.demo = { Comlink, calc, worker, python, count };
   $("status").textContent = "ready";

@@ -84,3 +84,15 @@ def test_without_isolation_the_first_blocking_call_names_the_headers(
         assert name == "RuntimeError"
         assert "Cross-Origin-Opener-Policy: same-origin" in message
         assert "Cross-Origin-Embedder-Policy: require-corp" in message
+
+
+def test_the_example_page_runs_input_in_the_worker(browser: Browser, isolated_server: StaticServer) -> None:
+    with watched_page(browser, isolated_server, "examples/workers/comlink_rpc.html") as page:
+        page.page.wait_for_function(LOADED, timeout=60_000)
+        page.page.on("dialog", lambda dialog: dialog.accept("Ada"))
+        page.page.click("#ask")
+        cell = page.page.locator('td[data-call="calc.ask() → input()"]')
+        cell.wait_for(timeout=30_000)
+        assert cell.inner_text() == "Hello, Ada, said input() in the worker"
+        assert cell.get_attribute("class") == "ok"
+        page.assert_clean()
