@@ -12,7 +12,6 @@ so a callback the worker calls before answering is served by the waiting call.
 
 from __future__ import annotations
 
-import select
 import socket
 import struct
 import subprocess
@@ -42,6 +41,7 @@ from .process import (
 __all__ = ["SyncConnection", "SyncPort", "SyncWorker", "spawn_sync"]
 
 _READ_SIZE = 1 << 20
+_TIMEVAL = struct.Struct("@ll")
 
 
 class SyncPort:
@@ -102,6 +102,7 @@ class SyncConnection:
         self._sock: socket.socket | None = sock
         self._buffer = bytearray()
         self._need = 4  # bytes the buffer must hold before a whole frame can be in it
+        self._timeout = -1.0  # the receive timeout set on the socket
         self._next = 1
         self.port = SyncPort(self, 0)
         self._ports: dict[int, SyncPort] = {0: self.port}
@@ -169,10 +170,18 @@ class SyncConnection:
         sock = self._sock
         if sock is None:
             return
-        if not select.select([sock], [], [], timeout)[0]:
-            return
+        if timeout != self._timeout:
+            # The kernel bounds a blocking recv (SO_RCVTIMEO): one system call per read, where a
+            # select() before it, or a socket timeout (a poll()), costs a second.
+            self._timeout = timeout
+            seconds, fraction = divmod(max(timeout, 1e-6), 1)
+            sock.setsockopt(
+                socket.SOL_SOCKET, socket.SO_RCVTIMEO, _TIMEVAL.pack(int(seconds), int(fraction * 1e6))
+            )
         try:
             data = sock.recv(_READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return  # nothing within the timeout
         except OSError:
             data = b""
         if not data:
