@@ -12,17 +12,21 @@ so a callback the worker calls before answering is served by the waiting call.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import socket
 import struct
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
 from . import binary
-from .blocking import SyncRemote, wrap_sync
+from .aio import expose
+from .blocking import SLICE, SyncRemote, wrap_sync
 from .clone import DataCloneError
 from .endpoint import Endpoint, Listener, MessageEvent, call_each
 from .process import (
@@ -36,9 +40,10 @@ from .process import (
     WorkerError,
     _child_env,
     _flip,
+    load_target,
 )
 
-__all__ = ["SyncConnection", "SyncPort", "SyncWorker", "spawn_sync"]
+__all__ = ["SyncConnection", "SyncPort", "SyncWorker", "serve_blocking", "spawn_sync"]
 
 _READ_SIZE = 1 << 20
 _TIMEVAL = struct.Struct("@ll")
@@ -275,7 +280,7 @@ def spawn_sync(
     parent, child = socket.socketpair()
     try:
         process = subprocess.Popen(
-            [python or sys.executable, "-m", "comlink_py.worker", target, "--fd", str(child.fileno())],
+            [python or sys.executable, "-m", __name__, target, "--fd", str(child.fileno())],
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
             env=_child_env(env, python is None),
@@ -328,3 +333,78 @@ def _greeting(connection: SyncConnection, timeout: float) -> None:
     if isinstance(data, dict) and data.get(_HELLO) == "failed":
         raise WorkerError(f"the worker failed to start:\n{data.get('error')}")
     raise WorkerError(f"the worker did not say it is ready; it sent {data!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+# the serving side: a worker that reads its socket blocking, as long as no call is awaiting
+
+
+def serve_blocking(obj: Any, sock: socket.socket) -> None:
+    """Expose ``obj`` to the process at the other end of ``sock`` until the connection closes.
+
+    A call whose result is at hand is answered straight from the blocking read, with no event loop
+    in between; one whose result is awaitable runs on an event loop, which then reads the socket
+    too (a callback's answer, more calls) until no task is left.
+    """
+    connection = SyncConnection(sock)
+    connection.port.post_message({_HELLO: "ready"})
+    loop = asyncio.new_event_loop()
+    made: list[asyncio.Task[Any]] = []  # tasks made since the loop last ran (cheaper than all_tasks)
+
+    def task_factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        made.append(task)
+        return task
+
+    loop.set_task_factory(task_factory)
+    expose(obj, connection.port)
+    try:
+        while not connection.closed:
+            asyncio._set_running_loop(loop)  # where expose makes tasks of awaitable results
+            try:
+                connection.wait(SLICE)
+            finally:
+                asyncio._set_running_loop(None)
+            if made:
+                made.clear()
+                loop.run_until_complete(_tasks_done(loop, connection))
+    finally:
+        loop.close()
+
+
+async def _tasks_done(loop: asyncio.AbstractEventLoop, connection: SyncConnection) -> None:
+    sock = connection._sock
+    if sock is None:
+        return
+    loop.add_reader(sock, connection.wait, 0.0)
+    try:
+        while tasks := asyncio.all_tasks(loop) - {asyncio.current_task(loop)}:
+            await asyncio.wait(tasks)
+            if connection.closed:
+                return
+    finally:
+        if connection._sock is not None:
+            loop.remove_reader(sock)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m comlink_py.blocking_process module:object --fd N``: the child ``spawn_sync`` starts."""
+    parser = argparse.ArgumentParser(prog="python -m comlink_py.blocking_process", description=main.__doc__)
+    parser.add_argument("target", help="the object to expose, as 'package.module:name'")
+    parser.add_argument("--fd", type=int, required=True, help="a connected stream socket's file descriptor")
+    args = parser.parse_args(argv)
+    sock = socket.socket(fileno=args.fd)
+    try:
+        obj = load_target(args.target)
+    except Exception as error:
+        report = "".join(traceback.format_exception(error))
+        connection = SyncConnection(sock)
+        connection.port.post_message({_HELLO: "failed", "error": report})
+        connection.close()
+        return 1
+    serve_blocking(obj, sock)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
