@@ -25,6 +25,7 @@ from .endpoint import Endpoint, MessageEvent
 from .wrapping import Caller, Outcome
 
 __all__ = [
+    "UNANSWERED",
     "SyncRemote",
     "WaitingEndpoint",
     "assign",
@@ -48,11 +49,19 @@ class WaitingEndpoint(Endpoint, Protocol):
     to the listeners (on the calling thread), or after ``timeout`` seconds; a peer that is gone is
     reported to its close listeners (``add_close_listener``, which a waiting endpoint must have).
     ``adopt(endpoint)`` makes an endpoint that arrived in a message (a returned proxy) one that
-    waits with this one, so that calls through it block too."""
+    waits with this one, so that calls through it block too. An endpoint may also have
+    ``wait_answer(msg_id, timeout)``: ``wait``, except that a plain answer to the request
+    ``msg_id`` (a RAW wire value) is returned as its value instead of delivered, and
+    ``UNANSWERED`` when none came; a transport where delivering costs more uses it.
+    """
 
     def wait(self, timeout: float) -> None: ...
 
     def adopt(self, endpoint: Endpoint) -> WaitingEndpoint: ...
+
+
+#: What ``wait_answer`` returns when the answer it waits for did not come (see ``WaitingEndpoint``).
+UNANSWERED: Any = object()
 
 
 class _Pending:
@@ -107,7 +116,7 @@ class _SyncLink:
         msg_id = message["id"]
         try:
             self.endpoint.post_message(message, transferables)
-            self._wait(pending)
+            self._wait(pending, msg_id)
         except BaseException:  # a timeout, a closed peer, a KeyboardInterrupt: nothing stays pending
             self.caller.forget(msg_id)
             raise
@@ -116,18 +125,30 @@ class _SyncLink:
             raise outcome.error
         return self._blocking(outcome.value)
 
-    def _wait(self, pending: _Pending) -> None:
+    def _wait(self, pending: _Pending, msg_id: str) -> None:
         outer = asyncio._get_running_loop()
         asyncio._set_running_loop(_BLOCKED)  # type: ignore[arg-type]
         try:
-            self._wait_blocked(pending)
+            self._wait_blocked(pending, self._waiter(msg_id))
         finally:
             asyncio._set_running_loop(outer)
 
-    def _wait_blocked(self, pending: _Pending) -> None:
+    def _waiter(self, msg_id: str) -> Callable[[float], None]:
+        """``wait(timeout)`` for the answer to ``msg_id``, through ``wait_answer`` if there is one."""
+        wait_answer = getattr(self.endpoint, "wait_answer", None)
+        if wait_answer is None:
+            return self.endpoint.wait
+
+        def wait(timeout: float) -> None:
+            value = wait_answer(msg_id, timeout)
+            if value is not UNANSWERED:
+                self._on_message(MessageEvent({"type": wire.RAW, "value": value, "id": msg_id}))
+
+        return wait
+
+    def _wait_blocked(self, pending: _Pending, wait: Callable[[float], None]) -> None:
         timeout = self.timeout
         deadline = None if timeout is None else time.monotonic() + timeout
-        wait = self.endpoint.wait
         while pending.outcome is None:
             if self.closed:
                 raise ConnectionClosedError("the endpoint closed while the call was pending")

@@ -17,11 +17,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .blocking import SyncRemote, wrap_sync
+from .blocking import UNANSWERED, SyncRemote, wrap_sync
 from .endpoint import Endpoint, Listener
 from .js import JsEndpoint
 
 __all__ = ["SharedEndpoint", "host_sync", "install", "open_link", "set_host_link", "set_stdin_link"]
+
+
+_ANSWERED = 2  # what SharedLink.awaitAnswer returns when it kept a plain answer's value
 
 
 class SharedEndpoint(JsEndpoint):
@@ -35,6 +38,13 @@ class SharedEndpoint(JsEndpoint):
 
     def wait(self, timeout: float) -> None:
         self._link.pump(timeout * 1000)  # a closed link has told every port's close listeners
+
+    def wait_answer(self, msg_id: str, timeout: float) -> Any:
+        """``wait``, but a plain answer to ``msg_id`` comes back as its value, not as a message."""
+        link = self._link
+        if link.awaitAnswer(self.port.id, msg_id, timeout * 1000) == _ANSWERED:
+            return link.answer
+        return UNANSWERED
 
     def adopt(self, endpoint: Endpoint) -> SharedEndpoint:
         """A port that arrived on this link (a returned proxy) is a sub-channel of it too."""

@@ -85,7 +85,7 @@ export class MailboxWriter {
 }
 
 /** How long the reader spins before it sleeps: an answer that comes this soon costs no wake-up. */
-const SPIN_MS = 0.05;
+const SPIN_MS = 0;
 
 /** The reading end, on the thread that may block. */
 export class MailboxReader {

@@ -75,6 +75,16 @@ function farEnds(message, transfer) {
   return refs;
 }
 
+/** Whether `data` is Comlink's answer to request `id` carrying a primitive: {type: "RAW", value, id}. */
+function isPlainAnswer(data, id) {
+  if (typeof data !== "object" || data === null || data.id !== id || data.type !== "RAW") return false;
+  const keys = Object.keys(data);
+  const value = data.value;
+  return keys.length === 3 && keys[0] === "type" && (typeof value !== "object" || value === null) && typeof value !== "function";
+}
+
+const NO_REFS = [];
+
 export class SharedLink {
   /** `port` carries this side's messages to the host; `buffer` is the mailbox it answers in. */
   constructor(port, buffer) {
@@ -83,6 +93,7 @@ export class SharedLink {
     this.subs = new Map();
     this.next = 2; // this side numbers its sub-channels evenly, the host oddly
     this.closed = false;
+    this.answer = undefined; // the value of the last plain answer awaitAnswer took
     this.reader.watch(() => this.drain()).then(() => this.shut());
   }
 
@@ -109,6 +120,10 @@ export class SharedLink {
 
   post(id, message, transfer) {
     if (this.closed) throw new Error("the synchronous channel is closed");
+    if (transfer.length === 0) {
+      this.port.postMessage([id, message, NO_REFS]); // most messages: nothing to look for
+      return;
+    }
     const refs = farEnds(message, transfer);
     const real = transfer.filter((item) => !(item instanceof MessagePort));
     this.port.postMessage([id, message, refs], real);
@@ -133,13 +148,37 @@ export class SharedLink {
     return 1;
   }
 
+  /**
+   * pump(ms) for a blocking call waiting for the answer to request `id` on sub-channel `sub`: if
+   * that answer is plain (a RAW wire value of a primitive, the shape of most), it is not delivered
+   * as an event; its value is kept in `answer` and 2 returned. Python then reads one property
+   * instead of converting a message.
+   */
+  awaitAnswer(sub, id, ms) {
+    const bytes = this.reader.read(ms);
+    if (bytes === null) {
+      if (this.reader.closed) this.shut();
+      return this.closed ? -1 : 0;
+    }
+    const message = decode(bytes, (number) => this.sub(number));
+    const data = message[1];
+    if (message[0] === sub && message.length === 2 && isPlainAnswer(data, id)) {
+      this.answer = data.value;
+      return 2;
+    }
+    this.dispatch(message);
+    return 1;
+  }
+
   drain() {
     while (this.reader.ready) this.deliver(this.reader.read(0));
   }
 
   deliver(bytes) {
-    if (bytes === null) return;
-    const message = decode(bytes, (sub) => this.sub(sub));
+    if (bytes !== null) this.dispatch(decode(bytes, (sub) => this.sub(sub)));
+  }
+
+  dispatch(message) {
     const [id, data] = message;
     const port = this.subs.get(id);
     if (port === undefined) return; // a port closed here: what was on its way is dropped
