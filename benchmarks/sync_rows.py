@@ -3,7 +3,7 @@ thread, blocking with comlink_py and with the peers (synclink 0.2.4's syncify, c
 and the same call made asynchronously with comlink_py; in Node (``node/sync_bench.mjs``) and in
 headless Chromium on a cross-origin isolated page (``browser/sync_bench.html``). Also the CPU time
 spent while one blocking call waits a second: in Node the process's (``process.cpuUsage``), in
-Chromium that of every Chromium process (from /proc), the page idle meanwhile.
+Chromium that of the Chromium processes this run started (from /proc), the page idle meanwhile.
 """
 
 from __future__ import annotations
@@ -36,21 +36,27 @@ def node(calls: int) -> dict[str, Any]:
     return result
 
 
+def _stat(pid: str) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def _chromium_cpu_ms() -> float:
-    """CPU time (user + system) of every Chromium process, in ms."""
-    tick = os.sysconf("SC_CLK_TCK")
+    """CPU time (user + system) of the Chromium processes this process started, in ms: its
+    descendants (other Chromium instances on the machine are not counted)."""
+    stats = {pid: fields for pid in os.listdir("/proc") if pid.isdigit() and (fields := _stat(pid))}
+    me = str(os.getpid())
     total = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                if b"chromium" not in cmdline.read():
-                    continue
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total * 1000 / tick
+    for pid, fields in stats.items():
+        parent = fields[1]
+        while parent not in (me, "0", "1") and parent in stats:
+            parent = stats[parent][1]
+        if parent == me and pid != me:
+            total += int(fields[11]) + int(fields[12])
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def chromium(calls: int) -> dict[str, Any]:

@@ -52,7 +52,8 @@ class WaitingEndpoint(Endpoint, Protocol):
     waits with this one, so that calls through it block too. An endpoint may also have
     ``wait_answer(msg_id, timeout)``: ``wait``, except that a plain answer to the request
     ``msg_id`` (a RAW wire value) is returned as its value instead of delivered, and
-    ``UNANSWERED`` when none came; a transport where delivering costs more uses it.
+    ``UNANSWERED`` when none came; a transport where delivering costs more uses it; and
+    ``exchange(message, transfer, timeout)``: ``post_message``, then ``wait_answer`` for it.
     """
 
     def wait(self, timeout: float) -> None: ...
@@ -114,8 +115,12 @@ class _SyncLink:
             pending, kind, path, value=value, args=args, kwargs=kwargs
         )
         msg_id = message["id"]
+        exchange = getattr(self.endpoint, "exchange", None)
         try:
-            self.endpoint.post_message(message, transferables)
+            if exchange is None:
+                self.endpoint.post_message(message, transferables)
+            else:
+                self._answered(msg_id, exchange(message, transferables, self._first_slice()))
             self._wait(pending, msg_id)
         except BaseException:  # a timeout, a closed peer, a KeyboardInterrupt: nothing stays pending
             self.caller.forget(msg_id)
@@ -124,6 +129,14 @@ class _SyncLink:
         if outcome.error is not None:
             raise outcome.error
         return self._blocking(outcome.value)
+
+    def _first_slice(self) -> float:
+        return SLICE if self.timeout is None else min(SLICE, self.timeout)
+
+    def _answered(self, msg_id: str, value: Any) -> None:
+        """A value ``wait_answer`` or ``exchange`` returned: the plain answer to ``msg_id``."""
+        if value is not UNANSWERED:
+            self._on_message(MessageEvent({"type": wire.RAW, "value": value, "id": msg_id}))
 
     def _wait(self, pending: _Pending, msg_id: str) -> None:
         outer = asyncio._get_running_loop()
@@ -140,9 +153,7 @@ class _SyncLink:
             return self.endpoint.wait
 
         def wait(timeout: float) -> None:
-            value = wait_answer(msg_id, timeout)
-            if value is not UNANSWERED:
-                self._on_message(MessageEvent({"type": wire.RAW, "value": value, "id": msg_id}))
+            self._answered(msg_id, wait_answer(msg_id, timeout))
 
         return wait
 
