@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+KEY = "sync"  # what --rows names these rows by
 PAGE = "benchmarks/browser/sync_bench.html"
 PEERS = ("synclink", "coincident")
 NAMES = {
@@ -23,6 +24,7 @@ NAMES = {
     "synclink": "synclink 0.2.4 syncify (through a JS helper)",
     "coincident": "coincident 4.1.1 proxy",
     "async": "comlink_py async (await host().noop())",
+    "rpyc": "rpyc",
 }
 
 
@@ -87,12 +89,88 @@ def chromium(calls: int) -> dict[str, Any]:
     return {"rows": rows, "chromium": version}
 
 
-def run(calls: int) -> dict[str, Any]:
-    """Both settings; a setting that cannot run gives its error instead of rows."""
+def process(calls: int, smoke: bool) -> dict[str, Any]:
+    """comlink_py's blocking client of a process worker and rpyc, in alternating rounds."""
+    from . import bench_process
+
+    result = bench_process.run(calls, (1,), rounds=1 if smoke else 3, libraries=("comlink_py_sync", "rpyc"))
+    names = {"comlink_py_sync": "comlink_py", "rpyc": "rpyc"}
+    rows = {names[n]: {"round_trip_us": r["median_round_trip_us"]} for n, r in result["results"].items()}
+    return {"rows": rows, "rpyc": result["rpyc_version"]}
+
+
+def run(calls: int, smoke: bool) -> dict[str, Any]:
+    """Every setting; one that cannot run gives its error instead of rows. Then the targets."""
     out: dict[str, Any] = {}
     for setting, measure in (("node", node), ("chromium", chromium)):
         try:
             out[setting] = measure(calls)
-        except Exception as error:  # reported, so the other rows still print
+        except Exception as error:  # reported, so that the other settings still print
             out[setting] = {"error": f"{type(error).__name__}: {error}"}
+    try:
+        out["process"] = process(calls, smoke)
+    except ImportError as error:  # rpyc is a dev dependency
+        out["process"] = {"error": f"ImportError: {error}"}
+    out["targets"] = targets(out)
     return out
+
+
+def _round_trip(setting: dict[str, Any], key: str) -> float | None:
+    row = setting.get("rows", {}).get(key, {})
+    value = row.get("round_trip_us")
+    return float(value) if value is not None else None
+
+
+def targets(out: dict[str, Any]) -> list[dict[str, Any]]:
+    """comlink_py's blocking round trip against the faster peer that ran, and against its own async
+    round trip (Node, Chromium); against rpyc (processes)."""
+    checked = []
+
+    def check(
+        text: str, setting: str, numerator: float | None, denominator: float | None, limit: float
+    ) -> None:
+        if numerator is not None and denominator:
+            ratio = numerator / denominator
+            checked.append(
+                {"target": text, "setting": setting, "value": ratio, "limit": limit, "pass": ratio <= limit}
+            )
+
+    for setting in ("node", "chromium"):
+        figures = out.get(setting, {})
+        ours = _round_trip(figures, "comlink_py")
+        peers = [v for v in (_round_trip(figures, peer) for peer in PEERS) if v is not None]
+        check("blocking <= 1.0x the faster peer", setting, ours, min(peers, default=None), 1.0)
+        check("blocking <= 2x comlink_py async", setting, ours, _round_trip(figures, "async"), 2.0)
+    process_figures = out.get("process", {})
+    check(
+        "blocking <= 1.0x rpyc",
+        "process",
+        _round_trip(process_figures, "comlink_py"),
+        _round_trip(process_figures, "rpyc"),
+        1.0,
+    )
+    return checked
+
+
+def text(out: dict[str, Any]) -> str:
+    """The blocking-call table: per setting and row, the round trip and the long call's CPU time."""
+    lines = [
+        "Blocking calls: Python in a Pyodide worker -> a main-thread JS function (and CPython processes)"
+    ]
+    for setting in ("node", "chromium", "process"):
+        figures = out.get(setting, {})
+        if "error" in figures:
+            lines.append(f"  {setting}: could not run: {figures['error']}")
+            continue
+        for key, row in figures["rows"].items():
+            name = NAMES.get(key, key) if setting != "process" else f"{key} (a process worker)"
+            if "error" in row:
+                lines.append(f"  {setting:<9} {name:<48} cannot run: {row['error']}")
+                continue
+            cpu = row.get("cpu_1s_ms")
+            cpu_text = "" if cpu is None else f"  CPU during a 1 s call: {cpu:,.0f} ms"
+            lines.append(f"  {setting:<9} {name:<48} {row['round_trip_us']:8.1f} µs{cpu_text}")
+    for target in out["targets"]:
+        verdict = "PASS" if target["pass"] else "FAIL"
+        lines.append(f"{verdict}  {target['setting']:<9} {target['target']}: {target['value']:.2f}x")
+    return "\n".join(lines)
