@@ -147,7 +147,7 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
         "targets": report.targets(ratios),
     }
     if sync_rows.KEY in keys:
-        out["blocking"] = sync_rows.run(calls, smoke)
+        out["blocking"] = sync_rows.run(calls, smoke, one_core)
     return out
 
 

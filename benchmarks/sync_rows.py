@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from pathlib import Path
 from typing import Any
 
@@ -99,12 +101,16 @@ def process(calls: int, smoke: bool) -> dict[str, Any]:
     return {"rows": rows, "rpyc": result["rpyc_version"]}
 
 
-def run(calls: int, smoke: bool) -> dict[str, Any]:
-    """Every setting; one that cannot run gives its error instead of rows. Then the targets."""
+def run(calls: int, smoke: bool, one_core: Callable[[], ContextManager[bool]]) -> dict[str, Any]:
+    """Every setting; one that cannot run gives its error instead of rows. Then the targets. Node
+    and Chromium run on one core, as the round trips of the other Node and browser rows do
+    (``one_core``), the process rows on all, as rows 7."""
     out: dict[str, Any] = {}
     for setting, measure in (("node", node), ("chromium", chromium)):
         try:
-            out[setting] = measure(calls)
+            with one_core() as pinned:
+                out[setting] = measure(calls)
+            out[setting]["one_core"] = pinned
         except Exception as error:  # reported, so that the other settings still print
             out[setting] = {"error": f"{type(error).__name__}: {error}"}
     try:

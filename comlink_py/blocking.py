@@ -52,8 +52,7 @@ class WaitingEndpoint(Endpoint, Protocol):
     waits with this one, so that calls through it block too. An endpoint may also have
     ``wait_answer(msg_id, timeout)``: ``wait``, except that a plain answer to the request
     ``msg_id`` (a RAW wire value) is returned as its value instead of delivered, and
-    ``UNANSWERED`` when none came; a transport where delivering costs more uses it; and
-    ``exchange(message, transfer, timeout)``: ``post_message``, then ``wait_answer`` for it.
+    ``UNANSWERED`` when none came; a transport where delivering costs more uses it.
     """
 
     def wait(self, timeout: float) -> None: ...
@@ -79,6 +78,7 @@ class _SyncLink:
         self.endpoint = endpoint
         self.timeout = timeout
         self.caller: Caller[_Pending] = Caller(endpoint)
+        self.wait_answer = getattr(endpoint, "wait_answer", None)
         self.released = False
         self.closed = False
         endpoint.add_listener(self._on_message)
@@ -115,12 +115,8 @@ class _SyncLink:
             pending, kind, path, value=value, args=args, kwargs=kwargs
         )
         msg_id = message["id"]
-        exchange = getattr(self.endpoint, "exchange", None)
         try:
-            if exchange is None:
-                self.endpoint.post_message(message, transferables)
-            else:
-                self._answered(msg_id, exchange(message, transferables, self._first_slice()))
+            self.endpoint.post_message(message, transferables)
             self._wait(pending, msg_id)
         except BaseException:  # a timeout, a closed peer, a KeyboardInterrupt: nothing stays pending
             self.caller.forget(msg_id)
@@ -130,11 +126,8 @@ class _SyncLink:
             raise outcome.error
         return self._blocking(outcome.value)
 
-    def _first_slice(self) -> float:
-        return SLICE if self.timeout is None else min(SLICE, self.timeout)
-
     def _answered(self, msg_id: str, value: Any) -> None:
-        """A value ``wait_answer`` or ``exchange`` returned: the plain answer to ``msg_id``."""
+        """A value ``wait_answer`` returned: the plain answer to ``msg_id``, if it is one."""
         if value is not UNANSWERED:
             self._on_message(MessageEvent({"type": wire.RAW, "value": value, "id": msg_id}))
 
@@ -148,7 +141,7 @@ class _SyncLink:
 
     def _waiter(self, msg_id: str) -> Callable[[float], None]:
         """``wait(timeout)`` for the answer to ``msg_id``, through ``wait_answer`` if there is one."""
-        wait_answer = getattr(self.endpoint, "wait_answer", None)
+        wait_answer = self.wait_answer
         if wait_answer is None:
             return self.endpoint.wait
 

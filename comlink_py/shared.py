@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import builtins
 import io
-import json
-import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -27,29 +25,6 @@ __all__ = ["SharedEndpoint", "host_sync", "install", "open_link", "set_host_link
 
 
 _ANSWERED = 2  # what SharedLink.awaitAnswer returns when it kept a plain answer's value
-_SAFE = 2**53  # integers JSON carries exactly as JS numbers (beyond, to_js makes a BigInt)
-_PLAIN_KEYS = (("id", "type", "path", "argumentList"), ("id", "type", "path"), ("id", "type"))
-
-
-def _json(message: dict[str, Any]) -> str | None:
-    """``message`` as JSON if it is a request whose values JSON carries as ``to_js`` would convert
-    them (strings, booleans, None, finite floats, integers below 2**53, as RAW arguments), else None."""
-    if tuple(message) not in _PLAIN_KEYS:
-        return None
-    for arg in message.get("argumentList", ()):
-        if type(arg) is not dict or arg.get("type") != "RAW" or len(arg) != 2:
-            return None
-        value: Any = arg.get("value")
-        kind = type(value)
-        if kind is int:
-            if not -_SAFE < value < _SAFE:
-                return None
-        elif kind is float:
-            if not math.isfinite(value):
-                return None
-        elif kind is not str and kind is not bool and value is not None:
-            return None
-    return json.dumps(message, separators=(",", ":"))  # ASCII: Pyodide converts it fastest
 
 
 class SharedEndpoint(JsEndpoint):
@@ -69,18 +44,6 @@ class SharedEndpoint(JsEndpoint):
         """``wait``, but a plain answer to ``msg_id`` comes back as its value, not as a message."""
         link = self._link
         if link.awaitAnswer(self._sub, msg_id, timeout * 1000) == _ANSWERED:
-            return link.answer
-        return UNANSWERED
-
-    def exchange(self, message: dict[str, Any], transfer: Sequence[Any], timeout: float) -> Any:
-        """Post ``message`` and ``wait_answer`` for it, in one call into JS when the message is a
-        request of plain values (most are), which then crosses as JSON."""
-        text = _json(message) if not transfer else None
-        if text is None:
-            self.post_message(message, transfer)
-            return self.wait_answer(message["id"], timeout)
-        link = self._link
-        if link.exchange(self._sub, text, timeout * 1000) == _ANSWERED:
             return link.answer
         return UNANSWERED
 

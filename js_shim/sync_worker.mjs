@@ -1,14 +1,13 @@
-// The worker's end of a synchronous channel (sync_host.mjs is the other end): messages both ways go
-// through a SharedArrayBuffer, which a thread blocked in Atomics.wait can still read (a message that
-// carries a real MessagePort goes on a MessagePort instead). Every message is for a numbered
-// sub-channel: 0 is the object the channel serves, the others are ports that went across (callbacks,
-// returned proxies).
+// The worker's end of a synchronous channel (sync_host.mjs is the other end): what Python posts goes
+// out on a MessagePort as usual, and what comes back arrives through a SharedArrayBuffer, which a
+// thread blocked in Atomics.wait can still read. Every message is for a numbered sub-channel: 0 is
+// the object the channel serves, the others are ports that went across (callbacks, returned proxies).
 //
 // Python sees each sub-channel as a port (comlink_py.shared), and reads the mailbox in two ways: a
 // blocking call pumps it (pump(ms)) until its answer is there, serving whatever else arrives first,
 // such as a callback's request; while nothing blocks, arrivals are delivered as events.
-import { decode, encode } from "./sync_codec.mjs";
-import { MailboxReader, MailboxWriter, closeMailboxes } from "./sync_channel.mjs";
+import { decode } from "./sync_codec.mjs";
+import { MailboxReader } from "./sync_channel.mjs";
 
 /**
  * One sub-channel as a port. The class is named MessagePort because comlink_py.js and Comlink know
@@ -84,20 +83,18 @@ function isPlainAnswer(data, id) {
   return keys.length === 3 && keys[0] === "type" && (typeof value !== "object" || value === null) && typeof value !== "function";
 }
 
-const NO_TRANSFER = [];
+const NO_REFS = [];
 
 export class SharedLink {
   /** `port` carries this side's messages to the host; `buffer` is the mailbox it answers in. */
   constructor(port, buffer) {
     this.port = port;
-    this.buffer = buffer;
-    this.reader = new MailboxReader(buffer, "toWorker");
-    this.writer = new MailboxWriter(buffer, "toHost", true);
+    this.reader = new MailboxReader(buffer);
     this.subs = new Map();
     this.next = 2; // this side numbers its sub-channels evenly, the host oddly
     this.closed = false;
     this.answer = undefined; // the value of the last plain answer awaitAnswer took
-    this.reader.listen((bytes) => this.deliver(bytes)).then(() => this.shut());
+    this.reader.watch(() => this.drain()).then(() => this.shut());
   }
 
   /** The port of sub-channel 0: the object the host serves. */
@@ -123,20 +120,18 @@ export class SharedLink {
 
   post(id, message, transfer) {
     if (this.closed) throw new Error("the synchronous channel is closed");
-    if (transfer.some((item) => item.constructor?.name === "MessagePort" && !(item instanceof MessagePort))) {
-      // A real port cannot be written to memory: this message goes on the MessagePort.
-      const refs = farEnds(message, transfer);
-      this.port.postMessage([id, message, refs], transfer.filter((item) => !(item instanceof MessagePort)));
+    if (transfer.length === 0) {
+      this.port.postMessage([id, message, NO_REFS]); // most messages: nothing to look for
       return;
     }
-    this.writer.send(encode([id, message], (port) => port.id));
-    const buffers = transfer.filter((item) => item instanceof ArrayBuffer);
-    if (buffers.length > 0) structuredClone(buffers, { transfer: buffers }); // moved: detached here
+    const refs = farEnds(message, transfer);
+    const real = transfer.filter((item) => !(item instanceof MessagePort));
+    this.port.postMessage([id, message, refs], real);
   }
 
   /** Close sub-channel `id` here and tell the host (a message of the id alone). */
   forget(id) {
-    if (this.subs.delete(id) && !this.closed) this.writer.send(encode([id]));
+    if (this.subs.delete(id) && !this.closed) this.port.postMessage([id]);
   }
 
   /**
@@ -151,14 +146,6 @@ export class SharedLink {
     }
     this.deliver(bytes);
     return 1;
-  }
-
-  /** Post a request given as JSON (a Comlink request of plain values, which Python writes faster
-   *  than it converts one to JS) on sub-channel `sub`, then awaitAnswer(sub, its id, ms). */
-  exchange(sub, json, ms) {
-    const message = JSON.parse(json);
-    this.post(sub, message, NO_TRANSFER);
-    return this.awaitAnswer(sub, message.id, ms);
   }
 
   /**
@@ -183,6 +170,10 @@ export class SharedLink {
     return 1;
   }
 
+  drain() {
+    while (this.reader.ready) this.deliver(this.reader.read(0));
+  }
+
   deliver(bytes) {
     if (bytes !== null) this.dispatch(decode(bytes, (sub) => this.sub(sub)));
   }
@@ -205,7 +196,6 @@ export class SharedLink {
     const ports = [...this.subs.values()];
     this.subs.clear();
     for (const port of ports) port.dispatch("close", {});
-    closeMailboxes(this.buffer);
     this.port.close?.();
   }
 }
