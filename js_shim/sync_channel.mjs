@@ -1,11 +1,14 @@
-// One-way mailbox in a SharedArrayBuffer: a writer that never blocks (a page's main thread may not)
-// and a reader that blocks in Atomics.wait, in slices, or waits asynchronously while it is idle.
-// A message larger than the buffer goes in pieces: the writer puts the next piece in as soon as the
-// reader has taken the last one, so any size fits any buffer.
+// Mailboxes in a SharedArrayBuffer, one per direction of a synchronous channel. The worker reads
+// its mailbox blocking (Atomics.wait, in slices) or, while idle, asynchronously; the host (a page's
+// main thread, which may never block) writes and reads asynchronously (Atomics.waitAsync). Both
+// directions go through memory: a MessagePort message costs a task on the receiving thread, which
+// in a browser is slower than an Atomics wake-up. A message larger than a mailbox goes in pieces:
+// the writer puts the next piece in as soon as the reader has taken the last one.
 //
-// Layout: four Int32 words, then the data. STATE is EMPTY (the writer's turn) or FULL (the
+// A mailbox is four Int32 words, then its data. STATE is EMPTY (the writer's turn) or FULL (the
 // reader's); LENGTH is the size of the piece in the data area; MORE is 1 when more pieces of the
-// same message follow; CLOSED is 1 once the writer's side is gone, which wakes the reader for good.
+// same message follow; CLOSED is 1 once either side is gone, which wakes the other for good. The
+// buffer holds the host-to-worker mailbox, then the worker-to-host one, of equal size.
 
 const STATE = 0;
 const LENGTH = 1;
@@ -15,11 +18,11 @@ const HEADER = 16;
 const EMPTY = 0;
 const FULL = 1;
 
-/** The default buffer: 1 MiB of data, so most messages are one piece. */
-export const DEFAULT_SIZE = HEADER + (1 << 20);
+/** The default size of each mailbox's data: 1 MiB, so most messages are one piece. */
+export const DEFAULT_SIZE = 1 << 20;
 
-/** A SharedArrayBuffer for a mailbox, or an Error saying why there is none (a browser page that is
- *  not cross-origin isolated has no SharedArrayBuffer). */
+/** A SharedArrayBuffer for a channel's two mailboxes, or an Error saying why there is none (a
+ *  browser page that is not cross-origin isolated has no SharedArrayBuffer). */
 export function mailboxBuffer(size = DEFAULT_SIZE) {
   if (typeof SharedArrayBuffer !== "function" || globalThis.crossOriginIsolated === false) {
     return new Error(
@@ -28,16 +31,37 @@ export function mailboxBuffer(size = DEFAULT_SIZE) {
         "'Cross-Origin-Embedder-Policy: require-corp'",
     );
   }
-  return new SharedArrayBuffer(size);
+  return new SharedArrayBuffer(2 * (HEADER + size));
 }
 
-/** The writing end, on the thread that must not block. */
+/** One direction's mailbox of `buffer`: "toWorker" or "toHost". */
+function mailbox(buffer, direction) {
+  const half = buffer.byteLength / 2;
+  const start = direction === "toWorker" ? 0 : half;
+  return { words: new Int32Array(buffer, start, 4), data: new Uint8Array(buffer, start + HEADER, half - HEADER) };
+}
+
+/** Mark both mailboxes of `buffer` closed and wake whoever waits on them. */
+export function closeMailboxes(buffer) {
+  for (const direction of ["toWorker", "toHost"]) {
+    const { words } = mailbox(buffer, direction);
+    Atomics.store(words, CLOSED, 1);
+    Atomics.notify(words, STATE);
+  }
+}
+
+/** The writing end. `blocking` (a worker) waits in Atomics.wait for the reader to make room;
+ *  otherwise (a host) messages queue and are written as Atomics.waitAsync says there is room. */
 export class MailboxWriter {
-  constructor(buffer) {
-    this.words = new Int32Array(buffer, 0, 4);
-    this.data = new Uint8Array(buffer, HEADER);
+  constructor(buffer, direction, blocking) {
+    Object.assign(this, mailbox(buffer, direction));
+    this.blocking = blocking;
     this.queue = []; // [bytes, offset] of messages not yet (wholly) written
     this.waiting = false;
+  }
+
+  get closed() {
+    return Atomics.load(this.words, CLOSED) === 1;
   }
 
   /** Queue `bytes` (a Uint8Array) and write what the reader has room for now. */
@@ -49,7 +73,15 @@ export class MailboxWriter {
   flush() {
     const { words, data, queue } = this;
     while (queue.length > 0) {
+      if (this.closed) {
+        queue.length = 0;
+        return;
+      }
       if (Atomics.load(words, STATE) !== EMPTY) {
+        if (this.blocking) {
+          Atomics.wait(words, STATE, FULL, 100);
+          continue;
+        }
         // The reader has not taken the last piece: come back when it has.
         this.waiting = true;
         const { async, value } = Atomics.waitAsync(words, STATE, FULL);
@@ -76,53 +108,36 @@ export class MailboxWriter {
       Atomics.notify(words, STATE);
     }
   }
-
-  /** The writer's side is gone: a waiting reader wakes and learns it. */
-  close() {
-    Atomics.store(this.words, CLOSED, 1);
-    Atomics.notify(this.words, STATE);
-  }
 }
 
-/** The reading end, on the thread that may block. */
+/** The reading end. */
 export class MailboxReader {
-  constructor(buffer) {
-    this.words = new Int32Array(buffer, 0, 4);
-    this.data = new Uint8Array(buffer, HEADER);
+  constructor(buffer, direction) {
+    Object.assign(this, mailbox(buffer, direction));
+    this.pieces = [];
   }
 
   get closed() {
     return Atomics.load(this.words, CLOSED) === 1;
   }
 
-  /** Whether a message (its first piece) is there to read without waiting. */
+  /** Whether a piece is there to read without waiting. */
   get ready() {
     return Atomics.load(this.words, STATE) === FULL;
   }
 
-  /**
-   * The next message, waiting up to `ms` milliseconds for it to begin (a message once begun is read
-   * to its end); null if none came in time or the writer's side closed.
-   */
-  read(ms) {
-    if (!this.arrive(ms)) return null;
-    const { words, data } = this;
-    const pieces = [];
-    let total = 0;
-    for (;;) {
-      const size = words[LENGTH];
-      const more = words[MORE] === 1;
-      pieces.push(data.slice(0, size));
-      total += size;
-      Atomics.store(words, STATE, EMPTY);
-      Atomics.notify(words, STATE);
-      if (!more) break;
-      while (!this.arrive(100)) {
-        if (this.closed) return null;
-      }
-    }
+  /** Take the piece that is there; the whole message once its last piece is taken, else null. */
+  take() {
+    const { words, data, pieces } = this;
+    const size = words[LENGTH];
+    const more = words[MORE] === 1;
+    pieces.push(data.slice(0, size));
+    Atomics.store(words, STATE, EMPTY);
+    Atomics.notify(words, STATE);
+    if (more) return null;
+    this.pieces = [];
     if (pieces.length === 1) return pieces[0];
-    const bytes = new Uint8Array(total);
+    const bytes = new Uint8Array(pieces.reduce((total, piece) => total + piece.length, 0));
     let offset = 0;
     for (const piece of pieces) {
       bytes.set(piece, offset);
@@ -131,10 +146,25 @@ export class MailboxReader {
     return bytes;
   }
 
-  /** Wait until a piece is there (true), `ms` have passed or the writer closed (false). */
+  /**
+   * Blocking (a worker): the next message, waiting up to `ms` milliseconds for it to begin (a
+   * message once begun is read to its end); null if none came in time or the other side closed.
+   */
+  read(ms) {
+    if (!this.arrive(ms)) return null;
+    for (;;) {
+      const bytes = this.take();
+      if (bytes !== null) return bytes;
+      while (!this.arrive(100)) {
+        if (this.closed) return null;
+      }
+    }
+  }
+
+  /** Wait until a piece is there (true), `ms` have passed or the other side closed (false). No
+   *  spinning first: on a machine with few cores, a spinning worker takes the core the host needs
+   *  to answer (measured: slower, in Chromium and in Node). */
   arrive(ms) {
-    // No spinning first: on a machine with few cores, a spinning worker takes the core the host
-    // needs to answer (measured: slower, in Chromium and in Node).
     const words = this.words;
     if (Atomics.load(words, STATE) === FULL) return true;
     const start = performance.now();
@@ -147,11 +177,14 @@ export class MailboxReader {
     }
   }
 
-  /** Call `onReady()` whenever a message is there while nothing reads synchronously, until closed. */
-  async watch(onReady) {
+  /** Without blocking: `onMessage(bytes)` for each message, as it arrives, until closed. A
+   *  worker's synchronous reads may take messages meanwhile: this only reads what is left. */
+  async listen(onMessage) {
     while (!this.closed) {
-      if (this.ready) onReady();
-      else {
+      if (this.ready) {
+        const bytes = this.take();
+        if (bytes !== null) onMessage(bytes);
+      } else {
         const { async, value } = Atomics.waitAsync(this.words, STATE, EMPTY);
         if (async) await value;
       }

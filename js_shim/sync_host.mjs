@@ -1,14 +1,15 @@
-// The host's end of a synchronous channel (sync_worker.mjs is the worker's end). The worker posts
-// Comlink requests here as usual; this side hands them to an object exposed with the real
-// Comlink.expose, and writes the answers into a SharedArrayBuffer that the blocked worker reads.
+// The host's end of a synchronous channel (sync_worker.mjs is the worker's end). The worker's
+// Comlink requests arrive through shared memory (or, when they carry a real MessagePort, on a
+// MessagePort); this side hands them to an object exposed with the real Comlink.expose, and writes
+// the answers into the SharedArrayBuffer that the blocked worker reads.
 //
-// Messages from the worker are [sub-channel, message, far ends]: sub-channel 0 is the served
-// object; a far end is a sub-channel the worker opened (a proxy() callback), for which this side
-// makes a real MessageChannel and puts its port where the worker's message had the far end. Ports
-// that come the other way (a Comlink.proxy the object returns) get sub-channel numbers of their
-// own as they are written to shared memory. A message of the sub-channel alone closes it.
-import { encode } from "./sync_codec.mjs";
-import { MailboxWriter, mailboxBuffer } from "./sync_channel.mjs";
+// Every message is for a numbered sub-channel: 0 is the served object. A port in a message becomes
+// a sub-channel as it is written to memory (the worker's are the far ends of sub-channels it
+// opened, for proxy() callbacks; for those this side makes a real MessageChannel and puts one port
+// where the message had it). A message of the sub-channel alone closes it. Messages that come on
+// the MessagePort are [sub-channel, message, far ends as [path, sub-channel] pairs].
+import { decode, encode } from "./sync_codec.mjs";
+import { MailboxReader, MailboxWriter, closeMailboxes, mailboxBuffer } from "./sync_channel.mjs";
 
 /** The MessagePorts inside a message: what must be transferred to post it on. */
 function portsIn(message) {
@@ -61,7 +62,8 @@ export function serveSync(Comlink, object, size) {
   const channel = new MessageChannel();
   const buffer = mailboxBuffer(size);
   if (buffer instanceof Error) return { port: channel.port2, buffer: buffer.message, close: () => channel.port1.close() };
-  const writer = new MailboxWriter(buffer);
+  const writer = new MailboxWriter(buffer, "toWorker", false);
+  const reader = new MailboxReader(buffer, "toHost");
   const sinks = new Map();
   let next = 1; // the host numbers its sub-channels oddly, the worker evenly
   const send = (id, data) => writer.send(encode([id, data], adopt));
@@ -79,35 +81,47 @@ export function serveSync(Comlink, object, size) {
     attach(id, port);
     return id;
   };
-  sinks.set(0, exposedHere(Comlink, object, (message) => send(0, message)));
-  channel.port1.addEventListener("message", ({ data }) => {
-    const [id, message, refs] = data;
+  // A far end the worker sent: a new MessageChannel, one port relayed to its sub-channel.
+  const farEnd = (sub) => {
+    const { port1, port2 } = new MessageChannel();
+    attach(sub, port1);
+    return port2;
+  };
+  const receive = (id, message) => {
     const sink = sinks.get(id);
     if (sink === undefined) return;
-    if (data.length === 1) {
+    if (message === CLOSE) {
       sinks.delete(id);
       sink.close();
-      return;
+    } else {
+      sink.post(message);
     }
-    for (const [path, sub] of refs) {
-      const { port1, port2 } = new MessageChannel();
-      attach(sub, port1);
-      put(message, path, port2);
-    }
-    sink.post(message);
+  };
+  sinks.set(0, exposedHere(Comlink, object, (message) => send(0, message)));
+  reader.listen((bytes) => {
+    const message = decode(bytes, farEnd);
+    receive(message[0], message.length === 1 ? CLOSE : message[1]);
+  });
+  channel.port1.addEventListener("message", ({ data }) => {
+    const [id, message, refs] = data;
+    if (data.length === 1) return receive(id, CLOSE);
+    for (const [path, sub] of refs) put(message, path, farEnd(sub));
+    return receive(id, message);
   });
   channel.port1.start();
   return {
     port: channel.port2,
     buffer,
     close() {
-      writer.close();
+      closeMailboxes(buffer);
       channel.port1.close();
       for (const sink of sinks.values()) sink.close();
       sinks.clear();
     },
   };
 }
+
+const CLOSE = Symbol("close");
 
 /**
  * The synchronous channels a starter (node.mjs, browser.mjs) gives its worker: `host` served to

@@ -9,6 +9,7 @@ const host = {
     throw new RangeError("out of range");
   },
   big: (size) => new Uint8Array(size).fill(9).buffer,
+  size: (data) => [data.constructor.name, data.byteLength, new Uint8Array(data.buffer ?? data)[data.byteLength - 1]],
   async walk(steps, onStep) {
     let total = 0;
     for (let step = 0; step < steps; step++) total += await onStep(step);
@@ -49,6 +50,7 @@ class Api:
             "big": [type(big).__name__, len(big), big[0], big[len(big) - 1]],
             "walk": host.walk(3, comlink_py.proxy(lambda step: step + 1)),
             "counter": [counter.inc(), counter.inc()],
+            "sent": host.size(bytearray(b"\\x05" * (64 << 20))),
         }
 
     def timeout(self):

@@ -53,6 +53,7 @@ def test_blocking_calls_reach_the_page_object(isolated: WatchedPage) -> None:
         "big": ["JsArrayBuffer", 64 << 20, 9, 9],
         "walk": 6,
         "counter": [1, 2],
+        "sent": ["Uint8Array", 64 << 20, 5],
     }
 
 
