@@ -102,15 +102,20 @@ def bench_comlink_sync(calls: int = 2000, in_flight: Sequence[int] = IN_FLIGHT) 
 
     remote, worker = spawn_sync(_target())
     with worker:
-        noop = remote.noop
-        for _ in range(min(calls, 200)):
-            noop()
-        round_trips = []
-        for _ in range(calls):
-            start = time.perf_counter()
-            noop()
-            round_trips.append(time.perf_counter() - start)
+        round_trips = _sequential(remote.noop, calls)
     return round_trips, {1: calls / sum(round_trips)}
+
+
+def _sequential(noop: Callable[[], None], calls: int) -> list[float]:
+    """Round trips (s) of ``calls`` blocking no-op calls, made one after the other once warm."""
+    for _ in range(min(calls, 200)):
+        noop()
+    round_trips = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        noop()
+        round_trips.append(time.perf_counter() - start)
+    return round_trips
 
 
 # ----------------------------------------------------------------------------------------------
@@ -141,13 +146,7 @@ def bench_rpyc(calls: int = 2000, in_flight: Sequence[int] = IN_FLIGHT) -> Sampl
         conn = rpyc.connect_stream(SocketStream(parent))
         noop: Callable[[], None] = conn.root.noop
         async_noop = rpyc.async_(noop)
-        for _ in range(min(calls, 200)):
-            noop()
-        round_trips = []
-        for _ in range(calls):
-            start = time.perf_counter()
-            noop()
-            round_trips.append(time.perf_counter() - start)
+        round_trips = _sequential(noop, calls)
         throughput = {}
         for k in in_flight:
             batches = max(1, calls // k)

@@ -96,24 +96,15 @@ class _SyncLink:
     def _on_close(self) -> None:
         self.closed = True
 
-    def send(
-        self,
-        kind: wire.MessageType,
-        path: Sequence[str] = (),
-        *,
-        value: Any = None,
-        args: Sequence[Any] = (),
-        kwargs: dict[str, Any] | None = None,
-    ) -> Any:
-        """Make the call and wait for its answer: the value, or the peer's error raised."""
+    def send(self, kind: wire.MessageType, path: Sequence[str] = (), **fields: Any) -> Any:
+        """Make the call (``fields`` as ``Caller.request`` takes them) and wait for its answer:
+        the value, or the peer's error raised."""
         if self.released:
             raise ReleasedProxyError("Proxy has been released and is not useable")
         if self.closed:
             raise ConnectionClosedError("the endpoint is closed")
         pending = _Pending()
-        message, transferables = self.caller.request(
-            pending, kind, path, value=value, args=args, kwargs=kwargs
-        )
+        message, transferables = self.caller.request(pending, kind, path, **fields)
         msg_id = message["id"]
         try:
             self.endpoint.post_message(message, transferables)

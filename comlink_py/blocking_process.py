@@ -278,19 +278,18 @@ def spawn_sync(
     ``call_timeout`` seconds), and the ``SyncWorker``. ``WorkerError`` says why a child did not start.
     """
     parent, child = socket.socketpair()
-    try:
-        process = subprocess.Popen(
-            [python or sys.executable, "-m", __name__, target, "--fd", str(child.fileno())],
-            pass_fds=(child.fileno(),),
-            stdin=subprocess.DEVNULL,
-            env=_child_env(env, python is None),
-            cwd=cwd,
-        )
-    except BaseException:
-        parent.close()
-        raise
-    finally:
-        child.close()
+    with child:  # the child process inherits it; this one has no use for it after the start
+        try:
+            process = subprocess.Popen(
+                [python or sys.executable, "-m", __name__, target, "--fd", str(child.fileno())],
+                pass_fds=(child.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env=_child_env(env, python is None),
+                cwd=cwd,
+            )
+        except BaseException:
+            parent.close()
+            raise
     connection = SyncConnection(parent)
     try:
         _greeting(connection, timeout)
