@@ -59,6 +59,27 @@ function exposedHere(Comlink, object, answer) {
  * first blocking call raises it); `close()` makes every blocked call fail at once.
  */
 export function serveSync(Comlink, object, size) {
+  return syncChannel(size, (answer) => exposedHere(Comlink, object, answer));
+}
+
+/**
+ * Relay synchronous calls from a worker to `endpoint`, a MessagePort on which something speaks
+ * Comlink: another worker's object, say (a port from Comlink.createEndpoint on its remote), Python
+ * or JS. Returns what serveSync does; when `endpoint` closes (in Node, when its worker dies), the
+ * channel closes, so a call blocked on it fails at once.
+ */
+export function relaySync(endpoint, size) {
+  return syncChannel(size, (answer, close) => {
+    endpoint.addEventListener("message", (event) => answer(event.data));
+    endpoint.addEventListener("close", close);
+    endpoint.start();
+    return { post: (message) => endpoint.postMessage(message, portsIn(message)), close: () => endpoint.close() };
+  });
+}
+
+/** A synchronous channel whose sub-channel 0 is what `connect(answer, close)` returns: a sink
+ *  ({ post(message), close() }) that hands what it answers to `answer`, and may `close()` it all. */
+function syncChannel(size, connect) {
   const channel = new MessageChannel();
   const buffer = mailboxBuffer(size);
   if (buffer instanceof Error) return { port: channel.port2, buffer: buffer.message, close: () => channel.port1.close() };
@@ -97,7 +118,14 @@ export function serveSync(Comlink, object, size) {
       sink.post(message);
     }
   };
-  sinks.set(0, exposedHere(Comlink, object, (message) => send(0, message)));
+  const close = () => {
+    closeMailboxes(buffer);
+    channel.port1.close();
+    const all = [...sinks.values()];
+    sinks.clear();
+    for (const sink of all) sink.close();
+  };
+  sinks.set(0, connect((message) => send(0, message), close));
   reader.listen((bytes) => {
     const message = decode(bytes, farEnd);
     receive(message[0], message.length === 1 ? CLOSE : message[1]);
@@ -109,16 +137,7 @@ export function serveSync(Comlink, object, size) {
     return receive(id, message);
   });
   channel.port1.start();
-  return {
-    port: channel.port2,
-    buffer,
-    close() {
-      closeMailboxes(buffer);
-      channel.port1.close();
-      for (const sink of sinks.values()) sink.close();
-      sinks.clear();
-    },
-  };
+  return { port: channel.port2, buffer, close };
 }
 
 const CLOSE = Symbol("close");

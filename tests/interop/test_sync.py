@@ -60,3 +60,11 @@ def test_the_wrap_timeout_applies_and_the_channel_goes_on(sync: NodeRun) -> None
 
 def test_a_closed_host_fails_a_blocked_call_within_a_second(sync: NodeRun) -> None:
     assert sync["sync.dead_peer"] == ["ConnectionClosedError", True, "ConnectionClosedError"]
+
+
+def test_python_calls_python_in_another_worker_blocking(sync: NodeRun) -> None:
+    assert sync["sync.python_to_python"] == [5, "hello A from the other worker"]
+
+
+def test_a_peer_worker_that_dies_fails_the_blocked_call_within_a_second(sync: NodeRun) -> None:
+    assert sync["sync.peer_dies"] == ["ConnectionClosedError", True]

@@ -3,7 +3,7 @@
 import * as Comlink from "comlink";
 import { fileURLToPath } from "node:url";
 import { startPythonWorker } from "../../../js_shim/node.mjs";
-import { serveSync } from "../../../js_shim/sync_host.mjs";
+import { relaySync, serveSync } from "../../../js_shim/sync_host.mjs";
 import { check, sleep } from "./harness.mjs";
 
 const SERVICE = fileURLToPath(new URL("../py/sync_service.py", import.meta.url));
@@ -61,6 +61,40 @@ await check("sync.dead_peer", async () => {
   const blocked = remote.dead_peer();
   await sleep(300);
   served.close();
+  return blocked;
+});
+
+// Python to Python: worker A calls worker B's comlink_py object blocking, relayed by this thread.
+const peer = startPythonWorker({
+  code: `
+import asyncio
+import comlink_py
+
+class Peer:
+    def add(self, a, b):
+        return a + b
+
+    def greet(self, name):
+        return f"hello {name} from the other worker"
+
+    async def never(self):
+        await asyncio.Event().wait()
+
+comlink_py.expose(Peer())
+`,
+});
+await peer.ready;
+const keep = async (channel) =>
+  remote.keep_channel(Comlink.transfer(channel.port, [channel.port]), channel.buffer);
+await check("sync.python_to_python", async () => {
+  await keep(relaySync(await peer.remote[Comlink.createEndpoint]()));
+  return remote.peer_calls();
+});
+await check("sync.peer_dies", async () => {
+  await keep(relaySync(await peer.remote[Comlink.createEndpoint]()));
+  const blocked = remote.peer_dies();
+  await sleep(300);
+  await peer.terminate();
   return blocked;
 });
 

@@ -80,6 +80,15 @@ class Service:
         caught = _error(remote.never)
         return [caught[0], caught[2] < 1.0, _error(remote.add)[0]]
 
+    def peer_calls(self) -> list[Any]:
+        peer = blocking.wrap_sync(open_link(*self._channel), timeout=30)
+        return [peer.add(2, 3), peer.greet("A")]
+
+    def peer_dies(self) -> list[Any]:
+        peer = blocking.wrap_sync(open_link(*self._channel))
+        caught = _error(peer.never)
+        return [caught[0], caught[2] < 1.0]
+
     def no_buffer(self) -> list[Any]:
         remote = blocking.wrap_sync(open_link(None, "no SharedArrayBuffer: set Cross-Origin-Opener-Policy"))
         return _error(lambda: remote.add(1, 2))[:2]
