@@ -85,6 +85,7 @@ class _Unavailable:
 
 
 _host_link: Any = None
+_host_remotes: dict[float | None, SyncRemote[Any]] = {}
 _stdin: SyncRemote[Any] | None = None
 _link_class: Any = None  # the JS SharedLink class, given by the shim
 
@@ -111,14 +112,19 @@ def set_host_link(link: Any) -> None:
     """Set the ``SharedLink`` to the host's object (the shim does), or the reason there is none."""
     global _host_link
     _host_link = link
+    _host_remotes.clear()
 
 
 def host_sync(*, timeout: float | None = None) -> SyncRemote[Any]:
     """A ``SyncRemote`` for the object the starting thread exposed (the shim's ``host`` option):
-    ``comlink_py.js.host()``'s blocking twin."""
+    ``comlink_py.js.host()``'s blocking twin. One per ``timeout``, made on first use, as each
+    listens on the channel for as long as the worker lives."""
     if _host_link is None:
         raise RuntimeError("this worker was started without a host object (the shim's 'host' option)")
-    return wrap_sync(_endpoint(_host_link), timeout=timeout)
+    remote = _host_remotes.get(timeout)
+    if remote is None:
+        remote = _host_remotes[timeout] = wrap_sync(_endpoint(_host_link), timeout=timeout)
+    return remote
 
 
 def _endpoint(link: Any) -> SharedEndpoint | _Unavailable:

@@ -32,7 +32,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=360,  # the blocking rows start Node, Chromium and processes of their own too
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
