@@ -1,6 +1,7 @@
 // The page of test_sync.py: a Pyodide worker whose Python makes blocking calls to this page's host
 // object (exposed with the real Comlink.expose) and reads input() from window.prompt, the default.
 import { Comlink, startPythonWorker } from "../../../js_shim/browser.mjs";
+import { relaySync } from "../../../js_shim/sync_host.mjs";
 
 const host = {
   title: "sync page",
@@ -26,7 +27,7 @@ const CODE = `
 import time
 import comlink_py
 from comlink_py import blocking
-from comlink_py.shared import host_sync
+from comlink_py.shared import host_sync, open_link
 
 
 def _error(call):
@@ -60,6 +61,10 @@ class Api:
     def ask(self):
         return input("What is your name? ")
 
+    def peer(self, port, buffer):
+        peer = comlink_py.wrap_sync(open_link(port, buffer), timeout=30)
+        return [peer.add(20, 22), peer.add(1, 1)]
+
     def unavailable(self):
         return _error(lambda: host_sync().add(1, 2))[:2]
 
@@ -68,9 +73,17 @@ comlink_py.expose(Api())
 `;
 
 const started = startPythonWorker({ host, code: CODE });
-window.page = { remote: started.remote, isolated: globalThis.crossOriginIsolated };
+// A second Python worker, which the first calls blocking through a channel this page relays.
+const peer = startPythonWorker({
+  code: "import comlink_py\n\nclass Peer:\n    def add(self, a, b):\n        return a + b\n\ncomlink_py.expose(Peer())\n",
+});
+async function callPeer() {
+  const channel = relaySync(await peer.remote[Comlink.createEndpoint]());
+  return started.remote.peer(Comlink.transfer(channel.port, [channel.port]), channel.buffer);
+}
+window.page = { remote: started.remote, isolated: globalThis.crossOriginIsolated, callPeer };
 try {
-  await started.ready;
+  await Promise.all([started.ready, peer.ready]);
   document.documentElement.dataset.state = "ready";
 } catch (error) {
   document.documentElement.dataset.state = "error";

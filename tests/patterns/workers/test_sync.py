@@ -57,6 +57,10 @@ def test_blocking_calls_reach_the_page_object(isolated: WatchedPage) -> None:
     }
 
 
+def test_python_in_one_worker_calls_python_in_another_blocking(isolated: WatchedPage) -> None:
+    assert isolated.page.evaluate("window.page.callPeer()") == [42, 2]
+
+
 def test_the_wrap_timeout_applies(isolated: WatchedPage) -> None:
     assert _call(isolated, "timeout") == ["TimeoutError", True]
 
