@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import socket
 import struct
 import subprocess
@@ -44,6 +45,8 @@ from .process import (
 )
 
 __all__ = ["SyncConnection", "SyncPort", "SyncWorker", "serve_blocking", "spawn_sync"]
+
+log = logging.getLogger("comlink_py")
 
 _READ_SIZE = 1 << 20
 _TIMEVAL = struct.Struct("@ll")
@@ -211,6 +214,10 @@ class SyncConnection:
                 if stop > end:
                     self._need = stop - pos  # a large frame is not parsed again for every read
                     break
+                if size < _HEAD.size - 4:
+                    log.error("closing the connection: the peer sent a frame of %d bytes", size)
+                    self.close()
+                    break
                 _, channel, kind = _HEAD.unpack_from(view, pos)
                 self._frame(_flip(channel), kind, view[pos + _HEAD.size : stop])
                 pos = stop
@@ -219,6 +226,15 @@ class SyncConnection:
         return pos
 
     def _frame(self, key: int, kind: int, body: memoryview) -> None:
+        try:
+            self._read_frame(key, kind, body)
+        except (struct.error, binary.DecodeError, ValueError) as error:
+            # As process.Connection does: a peer that sends garbage is cut off, so every pending
+            # call fails with ConnectionClosedError instead of waiting for an answer.
+            log.error("closing the connection: the peer sent a malformed frame: %s", error)
+            self.close()
+
+    def _read_frame(self, key: int, kind: int, body: memoryview) -> None:
         if kind == _CLOSE_FRAME:
             port = self._ports.pop(key, None)
             if port is not None:
@@ -232,6 +248,8 @@ class SyncConnection:
                 self._ports[port.key] = port
                 ports.append(port)
             body = body[4 + 4 * count :]
+        elif kind != _MESSAGE:
+            raise ValueError(f"unknown frame kind {kind}")
         data = binary.decode(body, ports)
         target = self._ports.get(key)
         if target is not None:

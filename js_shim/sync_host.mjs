@@ -126,16 +126,32 @@ function syncChannel(size, connect) {
     for (const sink of all) sink.close();
   };
   sinks.set(0, connect((message) => send(0, message), close));
-  reader.listen((bytes) => {
-    const message = decode(bytes, farEnd);
-    receive(message[0], message.length === 1 ? CLOSE : message[1]);
-  });
-  channel.port1.addEventListener("message", ({ data }) => {
-    const [id, message, refs] = data;
-    if (data.length === 1) return receive(id, CLOSE);
-    for (const [path, sub] of refs) put(message, path, farEnd(sub));
-    return receive(id, message);
-  });
+  // What the worker sends is checked as it is unpacked: a malformed message is reported and
+  // dropped, never thrown into this thread's event loop (in Node that would end the process).
+  const guarded = (take) => (input) => {
+    try {
+      take(input);
+    } catch (error) {
+      console.error("comlink_py: dropped a malformed message on a synchronous channel:", error);
+    }
+  };
+  reader.listen(
+    guarded((bytes) => {
+      const message = decode(bytes, farEnd);
+      if (!Array.isArray(message)) throw new TypeError("not [sub-channel, message]");
+      receive(message[0], message.length === 1 ? CLOSE : message[1]);
+    }),
+  );
+  channel.port1.addEventListener(
+    "message",
+    guarded(({ data }) => {
+      if (!Array.isArray(data)) throw new TypeError("not [sub-channel, message, far ends]");
+      const [id, message, refs] = data;
+      if (data.length === 1) return receive(id, CLOSE);
+      for (const [path, sub] of refs) put(message, path, farEnd(sub));
+      return receive(id, message);
+    }),
+  );
   channel.port1.start();
   return { port: channel.port2, buffer, close };
 }

@@ -182,7 +182,15 @@ export class SharedLink {
   }
 
   deliver(bytes) {
-    if (bytes !== null) this.dispatch(decode(bytes, (sub) => this.sub(sub)));
+    if (bytes === null) return;
+    let message;
+    try {
+      message = decode(bytes, (sub) => this.sub(sub));
+    } catch (error) {
+      console.error("comlink_py: dropped a malformed message on a synchronous channel:", error);
+      return;
+    }
+    this.dispatch(message);
   }
 
   dispatch(message) {

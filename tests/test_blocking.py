@@ -4,6 +4,7 @@ another thread's loop serves, and ``spawn_sync`` to a ``comlink_py.process`` wor
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 
 import comlink_py
 from comlink_py import blocking
-from comlink_py.blocking_process import spawn_sync
+from comlink_py.blocking_process import SyncConnection, spawn_sync
 from comlink_py.process import WorkerError
 
 
@@ -239,6 +240,29 @@ def test_the_call_timeout_applies_to_process_calls() -> None:
         with pytest.raises(TimeoutError):
             remote.slow(5)
         assert remote.echo("still") == [["still"], {}]
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\x01\x00\x00\x00\x00",
+        b"\x05\x00\x00\x00\x00\x00\x00\x00\x09",
+        b"\x06\x00\x00\x00\x00\x00\x00\x00\x00\xff",
+    ],
+    ids=["too-short", "unknown-kind", "unknown-tag"],
+)
+def test_a_malformed_frame_closes_the_connection_and_fails_the_call(garbage: bytes) -> None:
+    near, far = socket.socketpair()
+    with far:
+        remote = blocking.wrap_sync(SyncConnection(near).port, timeout=10)
+
+        def answer_with_garbage() -> None:
+            far.recv(1 << 16)  # the request
+            far.sendall(garbage)
+
+        threading.Thread(target=answer_with_garbage).start()
+        with pytest.raises(comlink_py.ConnectionClosedError):
+            remote.anything()
 
 
 def test_a_process_worker_that_cannot_start_says_why() -> None:

@@ -68,3 +68,7 @@ def test_python_calls_python_in_another_worker_blocking(sync: NodeRun) -> None:
 
 def test_a_peer_worker_that_dies_fails_the_blocked_call_within_a_second(sync: NodeRun) -> None:
     assert sync["sync.peer_dies"] == ["ConnectionClosedError", True]
+
+
+def test_malformed_messages_on_the_channel_are_dropped_and_calls_go_on(sync: NodeRun) -> None:
+    assert sync["sync.garbage"] == [2, 4]

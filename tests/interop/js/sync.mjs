@@ -53,6 +53,7 @@ await check("sync.callbacks", () => remote.callbacks());
 await check("sync.proxies", () => remote.proxies());
 await check("sync.stdin", () => remote.stdin());
 await check("sync.no_buffer", () => remote.no_buffer());
+await check("sync.garbage", () => remote.garbage());
 
 const served = serveSync(Comlink, { add: (a, b) => a + b, never });
 await check("sync.buffer_type", () => remote.keep_channel(Comlink.transfer(served.port, [served.port]), served.buffer));

@@ -89,6 +89,19 @@ class Service:
         caught = _error(peer.never)
         return [caught[0], caught[2] < 1.0]
 
+    def garbage(self) -> list[Any]:
+        """Malformed messages on the host's channel, by the MessagePort and through memory: the
+        host drops them (its process goes on) and the next call is answered."""
+        import js  # type: ignore[import-not-found]
+
+        from comlink_py import shared
+
+        link = shared._host_link
+        link.port.postMessage("not an envelope")
+        link.port.postMessage(js.Array.new())
+        link.writer.send(js.Uint8Array.new([99, 1, 2]))
+        return [host.add(1, 1), host.add(2, 2)]
+
     def no_buffer(self) -> list[Any]:
         remote = blocking.wrap_sync(open_link(None, "no SharedArrayBuffer: set Cross-Origin-Opener-Policy"))
         return _error(lambda: remote.add(1, 2))[:2]
