@@ -1,5 +1,6 @@
 """Comlink 4.4.2's wire protocol in pure Python: expose and wrap objects across workers."""
 
+from . import js  # noqa: F401  # gives expose() its default endpoint in Pyodide workers
 from .aio import (
     ConnectionClosedError,
     Exposed,
@@ -13,10 +14,8 @@ from .aio import (
     wrap,
 )
 from .blocking import SyncRemote, wrap_sync
-from .channel import MessageChannel, MessagePort
-from .clone import DataCloneError, structured_clone
-from .endpoint import Endpoint, MessageEvent
-from .handlers import (
+from .protocol.endpoint import Endpoint, MessageEvent
+from .protocol.handlers import (
     RemoteError,
     ThrownValue,
     TransferHandler,
@@ -25,7 +24,10 @@ from .handlers import (
     transfer,
     transfer_handlers,
 )
-from .wire import ProtocolError
+from .protocol.policy import exposed
+from .protocol.wire import ProtocolError
+from .transport.channel import MessageChannel, MessagePort
+from .transport.clone import DataCloneError, structured_clone
 
 __all__ = [
     "ConnectionClosedError",
@@ -46,6 +48,7 @@ __all__ = [
     "construct",
     "create_endpoint",
     "expose",
+    "exposed",
     "finalizer",
     "proxy",
     "release",

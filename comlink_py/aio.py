@@ -10,16 +10,18 @@ import asyncio
 import contextlib
 import inspect
 import logging
-import sys
 from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
-from . import debug, wire
-from .clone import CLONE_ATOMS
-from .endpoint import Endpoint, MessageEvent
-from .exposing import Dispatch, Exposer, Origin
-from .handlers import Thrown
-from .wrapping import Caller, Outcome
+from . import debug
+from .protocol import wire
+from .protocol.codec import is_plain_atom
+from .protocol.endpoint import Endpoint, MessageEvent, close, start
+from .protocol.exposing import Dispatch, Exposer, Origin
+from .protocol.handlers import PROXY_HANDLER, Thrown
+from .protocol.wrapping import Caller, Outcome
+from .resume import Resumer, resumer_for
+from .transport.clone import CLONE_ATOMS
 
 __all__ = [
     "ConnectionClosedError",
@@ -36,7 +38,6 @@ __all__ = [
 
 T = TypeVar("T")
 log = logging.getLogger("comlink_py")
-_IN_PYODIDE = sys.platform == "emscripten"
 
 
 class ReleasedProxyError(RuntimeError):
@@ -47,22 +48,13 @@ class ConnectionClosedError(ConnectionError):
     """The endpoint closed (or its peer went away) while calls were pending."""
 
 
-def _start(endpoint: Endpoint) -> None:
-    start = getattr(endpoint, "start", None)
-    if start is not None:
-        start()
+def _no_default_endpoint() -> Endpoint:
+    raise RuntimeError("expose() needs an endpoint: only a Pyodide worker has a default one")
 
 
-def _close(endpoint: Endpoint) -> None:
-    close = getattr(endpoint, "close", None)
-    if close is not None:
-        close()
-
-
-def _default_endpoint() -> Endpoint:
-    from . import js
-
-    return js.default_endpoint()
+#: What ``expose(obj)`` serves when given no endpoint. ``comlink_py.js``, the layer above this one,
+#: sets it to its ``default_endpoint`` when imported (and ``import comlink_py`` imports it).
+default_endpoint: Callable[[], Endpoint] = _no_default_endpoint
 
 
 # ----------------------------------------------------------------------------------------------
@@ -75,6 +67,8 @@ class Exposed:
     def __init__(self, exposer: Exposer) -> None:
         self._exposer = exposer
         self._tasks: set[asyncio.Task[None]] = set()
+        # The endpoint's fast answer of an atom, if it has one (see Endpoint).
+        self._answer: Callable[[Any, Any], None] | None = getattr(exposer.endpoint, "post_answer", None)
         self.closed = False
 
     def _on_message(self, event: MessageEvent) -> None:
@@ -103,9 +97,13 @@ class Exposed:
     def _respond(self, dispatch: Dispatch, result: Any) -> None:
         exposer = self._exposer
         endpoint = exposer.endpoint
-        message, transferables = exposer.reply(dispatch, result)
+        answer = self._answer
         try:
-            endpoint.post_message(message, transferables)
+            if answer is not None and is_plain_atom(result):
+                answer(dispatch.id, result)
+            else:
+                message, transferables = exposer.reply(dispatch, result)
+                endpoint.post_message(message, transferables)
         except Exception as error:
             message, transferables = exposer.unserializable(dispatch, error)
             try:
@@ -125,7 +123,7 @@ class Exposed:
         self.closed = True
         endpoint = self._exposer.endpoint
         endpoint.remove_listener(self._on_message)
-        _close(endpoint)
+        close(endpoint)
 
 
 def expose(
@@ -134,22 +132,27 @@ def expose(
     allowed_origins: Sequence[Origin] = ("*",),
     *,
     allow_private: bool = False,
+    strict: bool = False,
 ) -> Exposed:
     """Serve ``obj`` on ``endpoint`` (in a Pyodide worker, the worker's global scope by default).
 
-    Paths through names that start with ``_`` are refused unless ``allow_private`` is true: an
-    exposed object must not be a way to reach the interpreter's internals.
+    The exposure policy (``comlink_py.protocol.policy``) keeps a peer to what ``obj`` offers: no private
+    names, no steps into interpreter internals. ``strict`` serves only members marked with
+    ``exposed``; ``allow_private`` turns the policy off, for peers that are your own code.
     """
-    ep = _default_endpoint() if endpoint is None else endpoint
+    ep = default_endpoint() if endpoint is None else endpoint
     if debug.ENABLED:
         ep = debug.trace_from_env(ep, "expose")
 
     def serve(target: Any, channel: Endpoint) -> None:
-        expose(target, channel, allowed_origins, allow_private=allow_private)
+        expose(target, channel, allowed_origins, allow_private=allow_private, strict=strict)
 
-    handle = Exposed(Exposer(obj, ep, serve, allowed_origins=allowed_origins, allow_private=allow_private))
+    exposer = Exposer(
+        obj, ep, serve, allowed_origins=allowed_origins, allow_private=allow_private, strict=strict
+    )
+    handle = Exposed(exposer)
     ep.add_listener(handle._on_message)
-    _start(ep)
+    start(ep)
     return handle
 
 
@@ -157,65 +160,12 @@ def expose(
 # wrapping
 
 
-class _Resumer:
-    """The loop a call's future is given, so that what waits for a call runs as soon as the answer
-    is decoded: asyncio would schedule each done-callback of the future (the awaiting task's
-    wake-up, ``gather``'s count, ...) with ``call_soon``, which in Pyodide costs a PyProxy and a
-    trip through the JS event loop (``setImmediate``, or a MessageChannel message in a browser),
-    about 10 µs, per callback. A successful answer arms it with its future: while that future's
-    callbacks are scheduled, and no task is running, they run at once, in their order, a failing
-    one reported as the loop reports it. Cancellation, timeouts, errors and every other callback go
-    through the real loop."""
-
-    __slots__ = ("armed", "loop")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.armed: object = None  # the future whose callbacks may run now
-
-    def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
-        loop = self.loop
-        armed = self.armed
-        if armed is not None and args and args[0] is armed and _may_resume_now(loop):
-            try:
-                if context is None:
-                    callback(*args)
-                else:
-                    context.run(callback, *args)
-            except (SystemExit, KeyboardInterrupt):
-                raise
-            except BaseException as error:  # reported as the loop reports a failed callback
-                loop.call_exception_handler(
-                    {"message": f"Exception in callback {callback!r}", "exception": error}
-                )
-            return None
-        return loop.call_soon(callback, *args, context=context)
-
-    def get_debug(self) -> bool:  # asked by every new future: spelled out, as __getattr__ is slow
-        return self.loop.get_debug()
-
-    def __getattr__(self, name: str) -> Any:  # call_exception_handler, ...
-        return getattr(self.loop, name)
-
-
-def _may_resume_now(loop: asyncio.AbstractEventLoop) -> bool:
-    """Whether a task of ``loop`` may run its next step right here: on the loop's thread, with no
-    task running (answers are delivered by loop callbacks or JS events, never inside a task)."""
-    running = asyncio._get_running_loop()
-    if running is None and _IN_PYODIDE:
-        # Pyodide may run a JS event's handler on a thread state of its own (stack switching); its
-        # WebLoop claims it before each of its callbacks in the same way.
-        asyncio._set_running_loop(loop)
-        running = loop
-    return running is loop and asyncio.current_task(loop) is None
-
-
 class _Call(asyncio.Future[Any]):
     """The future of one pending call. Cancelling it (directly, or through a cancelled task or
     ``wait_for``) forgets the call at once, so no done-callback has to run for every call: in
     Pyodide each callback is a trip through the JS event loop.
 
-    Made as ``_Call(loop=link's resumer)``, then given ``link`` and ``msg_id`` (``_Link.send``):
+    Made as ``_Call(loop=link's resumer or loop)``, then given ``link`` and ``msg_id`` (``_Link.send``):
     an ``__init__`` of its own would cost more than the future itself."""
 
     link: _Link
@@ -253,27 +203,22 @@ class _Link:
         self.closed = False
         self.started = False
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.resumer: _Resumer | None = None
+        self.resumer: Resumer | None = None  # see comlink_py.resume
+        self.future_loop: Any = None  # the loop calls' futures are made with: the resumer, if any
         endpoint.add_listener(self._on_message)
         add_close_listener = getattr(endpoint, "add_close_listener", None)
         if add_close_listener is not None:
             add_close_listener(self._on_close)
 
     def _on_message(self, event: MessageEvent) -> None:
-        settled = self.caller.receive(event.data)
+        settled = self.caller.receive(event.data, event.error)
         if settled is None:
             return
         call, outcome = settled
         _stop_timer(call)
         resumer = self.resumer  # set by the first call
         if resumer is not None and outcome.error is None and not call.done():
-            # Not for errors: asyncio marks an exception unretrieved after the callbacks are
-            # scheduled, so a task that took it at once would leave a spurious warning behind.
-            outer, resumer.armed = resumer.armed, call  # an answer delivered by a callback nests
-            try:
-                call.set_result(outcome.value)
-            finally:
-                resumer.armed = outer
+            resumer.resolve(call, outcome.value)
         else:
             _settle(call, outcome)
         if self.refs == 0 and not self.caller.pending:
@@ -300,11 +245,12 @@ class _Link:
     ) -> asyncio.Future[Any]:
         if self.released:
             raise ReleasedProxyError("Proxy has been released and is not useable")
-        resumer = self.resumer
-        if resumer is None:
-            resumer = self.resumer = _Resumer(_loop())
-            self.loop = resumer.loop
-        call = _Call(loop=resumer)  # type: ignore[arg-type]
+        future_loop = self.future_loop
+        if future_loop is None:
+            loop = self.loop = _loop()
+            self.resumer = resumer_for(loop)
+            future_loop = self.future_loop = self.resumer or loop
+        call = _Call(loop=future_loop)
         call.link = self
         if self.closed:
             call.set_exception(ConnectionClosedError("the endpoint is closed"))
@@ -313,14 +259,14 @@ class _Link:
         call.msg_id = message["id"]
         if not self.started:
             self.started = True
-            _start(self.endpoint)
+            start(self.endpoint)
         try:
             self.endpoint.post_message(message, transferables)
         except BaseException:
             self.caller.forget(call.msg_id)
             raise
         if self.timeout is not None and kind != wire.RELEASE:
-            call.timer = resumer.loop.call_later(self.timeout, self._expire, call)
+            call.timer = self.loop.call_later(self.timeout, self._expire, call)  # type: ignore[union-attr]
         return call
 
     def _expire(self, call: _Call) -> None:
@@ -347,7 +293,7 @@ class _Link:
             if not answer.cancelled():
                 answer.exception()  # a peer that closed first is as good as an answer
             self.endpoint.remove_listener(self._on_message)
-            _close(self.endpoint)
+            close(self.endpoint)
             if not done.done():
                 done.set_result(None)
 
@@ -506,3 +452,6 @@ def release(remote: Remote[Any]) -> asyncio.Future[None]:
 
     Returns a future done once the peer acknowledged (awaiting it is optional)."""
     return _link_of(remote).release()
+
+
+PROXY_HANDLER.bind(expose, wrap)  # proxy() values are served and wrapped here

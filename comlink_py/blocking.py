@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast, overload, runtime_checkable
 
-from . import wire
-from .aio import ConnectionClosedError, ReleasedProxyError, Remote, _close, _start
-from .endpoint import Endpoint, MessageEvent
-from .wrapping import Caller, Outcome
+from .aio import ConnectionClosedError, ReleasedProxyError, Remote
+from .protocol import wire
+from .protocol.endpoint import Endpoint, MessageEvent, close, start
+from .protocol.wrapping import Caller, Outcome
 
 __all__ = [
     "UNANSWERED",
@@ -85,7 +85,7 @@ class _SyncLink:
         add_close_listener = getattr(endpoint, "add_close_listener", None)
         if add_close_listener is not None:
             add_close_listener(self._on_close)
-        _start(endpoint)
+        start(endpoint)
 
     def _on_message(self, event: MessageEvent) -> None:
         settled = self.caller.receive(event.data)
@@ -176,7 +176,7 @@ class _SyncLink:
         finally:
             self.released = True
             self.endpoint.remove_listener(self._on_message)
-            _close(self.endpoint)
+            close(self.endpoint)
 
 
 _CANNOT_WAIT = (

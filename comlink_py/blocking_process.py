@@ -25,24 +25,13 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from . import binary
 from .aio import expose
 from .blocking import SLICE, SyncRemote, wrap_sync
-from .clone import DataCloneError
-from .endpoint import Endpoint, Listener, MessageEvent, call_each
-from .process import (
-    _CLOSE_FRAME,
-    _HEAD,
-    _HELLO,
-    _MESSAGE,
-    _OPENED_BY_PEER,
-    _PORTS,
-    _SIZE,
-    WorkerError,
-    _child_env,
-    _flip,
-    load_target,
-)
+from .process import _HELLO, WorkerError, _child_env, load_target
+from .protocol.endpoint import Endpoint, Listener, MessageEvent, call_each
+from .transport import binary
+from .transport.clone import DataCloneError
+from .transport.connection import _CLOSE_FRAME, _HEAD, _MESSAGE, _OPENED_BY_PEER, _PORTS, _SIZE, _flip
 
 __all__ = ["SyncConnection", "SyncPort", "SyncWorker", "serve_blocking", "spawn_sync"]
 

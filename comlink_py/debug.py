@@ -17,8 +17,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, Final
 
-from . import wire
-from .endpoint import Endpoint, Listener, MessageEvent
+from .protocol import wire
+from .protocol.endpoint import Endpoint, Listener, MessageEvent
 
 __all__ = ["ENABLED", "TracedEndpoint", "traced"]
 
@@ -62,6 +62,8 @@ class TracedEndpoint:
         member = getattr(self.inner, name)
         if name == "new_channel":
             return self._new_channel
+        if name == "post_answer":
+            return self._post_answer
         return member
 
     def __repr__(self) -> str:
@@ -72,6 +74,13 @@ class TracedEndpoint:
         # transport's own object (a JS MessagePort, say) for the transport to move it.
         near, far = self.inner.new_channel()  # type: ignore[attr-defined]
         return self._child(near), far
+
+    def _post_answer(self, msg_id: Any, value: Any) -> None:
+        if self.logger.isEnabledFor(logging.DEBUG):
+            self.logger.debug(
+                "%s -> %s", self.name, compact({"type": wire.RAW, "value": value, "id": msg_id})
+            )
+        self.inner.post_answer(msg_id, value)  # type: ignore[attr-defined]
 
     def _child(self, endpoint: Endpoint) -> TracedEndpoint:
         return TracedEndpoint(endpoint, f"{self.name}/{next(self._children)}", self.logger)

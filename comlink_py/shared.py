@@ -18,8 +18,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .blocking import UNANSWERED, SyncRemote, wrap_sync
-from .endpoint import Endpoint, Listener
 from .js import JsEndpoint
+from .protocol.endpoint import Endpoint, Listener
 
 __all__ = ["SharedEndpoint", "host_sync", "install", "open_link", "set_host_link", "set_stdin_link"]
 

@@ -12,8 +12,8 @@ import threading
 from collections import deque
 from typing import Any
 
-from .channel import _CLOSE, MessagePort
-from .endpoint import Endpoint
+from .protocol.endpoint import Endpoint
+from .transport.channel import PEER_CLOSED, MessagePort
 
 __all__ = ["WaitingPort", "adopt_port"]
 
@@ -37,8 +37,8 @@ class _Mailbox:
             batch = list(self._items)
             self._items.clear()
         for port, item in batch:
-            if item is _CLOSE:
-                port._shut()
+            if item is PEER_CLOSED:
+                port.shut()
             else:
                 port._deliver(item)
 
@@ -64,15 +64,15 @@ class WaitingPort(MessagePort):
         """The near end waits with this port; the far one is an ordinary port for the peer's loop."""
         near = _waiting(MessagePort(), self._mailbox)
         far = MessagePort()
-        near._peer, far._peer = far, near
+        near.entangle(far)
         return near, far
 
-    def _enqueue(self, data: Any) -> None:
+    def receive(self, data: Any, loop: Any = None) -> None:
         self._mailbox.put(self, data)
 
-    def _peer_closed(self) -> None:
+    def peer_closed(self) -> None:
         self._peer = None
-        self._mailbox.put(self, _CLOSE)
+        self._mailbox.put(self, PEER_CLOSED)
 
 
 def _waiting(port: MessagePort, mailbox: _Mailbox) -> WaitingPort:

@@ -29,7 +29,8 @@ import { installSync } from "./sync_worker.mjs";
 /** Key of the status message a worker sends its starter: { [STATUS]: "ready" | "error", error }. */
 export const STATUS = "comlink_py:status";
 
-const REQUEST_TYPES = new Set(["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "RELEASE"]);
+/** Comlink's request types (a test checks them against comlink_py's wire.MESSAGE_TYPES). */
+export const REQUEST_TYPES = new Set(["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "RELEASE"]);
 
 /** Whether a message is a Comlink request (and so expects an answer with the same id). */
 export function isRequest(data) {
@@ -100,9 +101,10 @@ export function servingGate(port) {
 /**
  * The calling side of the worker's call port, for `Comlink.wrap`. It remembers which requests are
  * unanswered so that `fail(info)` (the worker died or was terminated) can reject them, and every
- * later call, with that error instead of leaving them pending forever.
+ * later call, with that error instead of leaving them pending forever. `onBusy(busy)` (optional)
+ * hears when the first request starts waiting and when the last one is answered.
  */
-export function callingGate(ep) {
+export function callingGate(ep, onBusy = () => {}) {
   const pending = new Set();
   let listeners = []; // replaced, never changed, so that delivery walks it without a copy or iterator
   let failure = null;
@@ -114,9 +116,12 @@ export function callingGate(ep) {
     }
   };
   const answer = (id) => deliver({ data: { ...throwWireValue(failure), id } });
+  const settle = (id) => {
+    if (pending.delete(id) && pending.size === 0) onBusy(false);
+  };
   ep.addEventListener("message", (event) => {
     const data = event.data;
-    if (data != null && data.id != null) pending.delete(data.id);
+    if (data != null && data.id != null) settle(data.id);
     deliver(event);
   });
   return {
@@ -126,7 +131,10 @@ export function callingGate(ep) {
           if (isRequest(message)) queueMicrotask(() => answer(message.id));
           return;
         }
-        if (isRequest(message)) pending.add(message.id);
+        if (isRequest(message)) {
+          pending.add(message.id);
+          if (pending.size === 1) onBusy(true);
+        }
         ep.postMessage(message, transfer);
       },
       addEventListener(type, listener) {
@@ -141,9 +149,107 @@ export function callingGate(ep) {
       if (failure !== null) return;
       failure = info;
       for (const id of pending) answer(id);
+      if (pending.size > 0) onBusy(false);
       pending.clear();
     },
   };
+}
+
+/** Where single files and the contents of zips named by the `files` option go; it is on sys.path. */
+export const FILES_DIR = "/home/pyodide/files";
+
+const TAKES = {
+  files: "folders, Python files or zips, to import from",
+  packages: "wheels (.whl paths or URLs) or names of the Pyodide distribution's packages",
+};
+
+/** The `files` and `packages` options as lists of strings, or a TypeError that says what they take. */
+export function extrasOf({ files, packages }) {
+  const list = (value, name) => {
+    const items = value == null ? [] : typeof value === "string" ? [value] : value;
+    if (!Array.isArray(items) || !items.every((item) => typeof item === "string" && item !== "")) {
+      throw new TypeError(`'${name}' must be a string or a list of strings: ${TAKES[name]}`);
+    }
+    return items;
+  };
+  return { files: list(files, "files"), packages: list(packages, "packages") };
+}
+
+/** Whether a `packages` entry names a wheel file rather than a package of the distribution. */
+export const isWheel = (spec) => /\.whl$/i.test(spec) || spec.includes("/");
+
+/** The last part of a path or URL. */
+const baseName = (source) => source.replace(/[?#].*$/, "").split("/").filter(Boolean).pop();
+
+/**
+ * Load the `files` (extrasOf) into Pyodide's file system and onto sys.path, then install the
+ * `packages`, calling `report({ kind, name, done, total })` as each has loaded. What differs
+ * between Node and browsers comes in `io`: isFolder(source), folder(pyodide, source) (makes a
+ * folder importable), read(source) -> bytes, resolve(spec) -> what pyodide.loadPackage takes for a
+ * wheel, exists(fileName) (is a file of the distribution's lock file present where Pyodide looks).
+ */
+export async function loadExtras(pyodide, { files, packages }, io, report) {
+  let loose = false;
+  for (const [i, source] of files.entries()) {
+    if (await io.isFolder(source)) {
+      await io.folder(pyodide, source);
+    } else {
+      pyodide.FS.mkdirTree(FILES_DIR);
+      const bytes = await io.read(source);
+      if (/\.zip$/i.test(baseName(source))) pyodide.unpackArchive(bytes, "zip", { extractDir: FILES_DIR });
+      else pyodide.FS.writeFile(`${FILES_DIR}/${baseName(source)}`, bytes);
+      loose = true;
+    }
+    report({ kind: "files", name: source, done: i + 1, total: files.length });
+  }
+  if (loose) addToPath(pyodide, FILES_DIR);
+  for (const [i, spec] of packages.entries()) {
+    await installPackage(pyodide, spec, io);
+    report({ kind: "packages", name: spec, done: i + 1, total: packages.length });
+  }
+}
+
+/** Put a folder of Pyodide's file system first on sys.path. */
+export function addToPath(pyodide, folder) {
+  pyodide.runPython(
+    `import sys, importlib\nsys.path.insert(0, ${JSON.stringify(folder)})\nimportlib.invalidate_caches()`,
+  );
+}
+
+/** Install one wheel or distribution package; Pyodide's errors (which it only logs) are thrown. */
+async function installPackage(pyodide, spec, io) {
+  const target = isWheel(spec) ? io.resolve(spec) : await distributed(pyodide, spec, io);
+  const errors = [];
+  await pyodide.loadPackage([target], { messageCallback: () => {}, errorCallback: (m) => errors.push(m) });
+  if (errors.length > 0) throw new Error(`could not install ${spec}: ${errors.join(" ")}`);
+}
+
+/**
+ * The lock-file name of a package of the Pyodide distribution, once it and its dependencies are
+ * known to be present: the npm pyodide package ships none, and Pyodide would otherwise try a CDN.
+ */
+async function distributed(pyodide, name, io) {
+  const lock = pyodide.lockfile?.packages ?? {};
+  const key = name.toLowerCase().replace(/[-_.]+/g, "-");
+  if (!Object.hasOwn(lock, key)) {
+    throw new Error(
+      `no package named ${JSON.stringify(name)} in this Pyodide distribution's pyodide-lock.json: ` +
+        "pass the path or URL of its wheel (.whl) instead",
+    );
+  }
+  const needed = new Set([key]);
+  for (const each of needed) for (const dep of lock[each].depends ?? []) needed.add(dep);
+  const missing = [];
+  for (const each of needed) if (!(await io.exists(lock[each].file_name))) missing.push(lock[each].file_name);
+  if (missing.length > 0) {
+    throw new Error(
+      `package ${JSON.stringify(name)} is in this Pyodide distribution's pyodide-lock.json, but ` +
+        `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not in its folder (the npm ` +
+        "pyodide package ships no packages, and nothing is fetched from a CDN): put the wheels " +
+        "there, or pass the paths or URLs of wheels instead",
+    );
+  }
+  return key;
 }
 
 /** Write comlink_py's sources ([relative path, text] pairs) into Pyodide's FS and import path. */
@@ -153,9 +259,7 @@ export function installComlinkPy(pyodide, files) {
     pyodide.FS.mkdirTree(full.slice(0, full.lastIndexOf("/")));
     pyodide.FS.writeFile(full, text);
   }
-  pyodide.runPython(
-    `import sys, importlib\nsys.path.insert(0, ${JSON.stringify(LIBRARY_DIR)})\nimportlib.invalidate_caches()`,
-  );
+  addToPath(pyodide, LIBRARY_DIR);
 }
 
 /**

@@ -4,7 +4,7 @@
 //
 //   const { remote, ready } = startPythonWorker({ pyodide: "314", file: "./api.py" });
 //   await remote.method(1, 2);
-import { STATUS, callingGate, errorInfo, toError } from "./boot.mjs";
+import { STATUS, callingGate, errorInfo, extrasOf, isWheel, toError } from "./boot.mjs";
 import { COMLINK_MODULE, loadPython, pyodideIndexURL } from "./browser_python.mjs";
 import { BOOT_KEY } from "./browser_worker.mjs";
 import { syncChannels } from "./sync_host.mjs";
@@ -35,21 +35,33 @@ const defaultStdin = typeof globalThis.prompt === "function" ? (text) => globalT
  *            with blocking calls as comlink_py.shared.host_sync().
  *   stdin    (prompt) => string | null, what input() and sys.stdin read (default: window.prompt,
  *            where there is one). Blocking calls need a cross-origin isolated page (COOP/COEP).
+ *   files    optional URL, or list of URLs, of Python files, zips, or folders (ending in "/", with
+ *            a files.json listing their files): made importable before the main code runs.
+ *   packages optional wheel URL (.whl), or name of a package of the Pyodide distribution (its file
+ *            must be served beside Pyodide), or a list of them, installed before the main code.
+ *   onProgress optional callback, called with { kind: "files" | "packages", name, done, total } as
+ *            each of those has loaded.
+ *   debug    true: trace the worker's comlink_py traffic (COMLINK_PY_DEBUG=1) to its console.
  *
  * Returns { remote, ready, worker, terminate }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once (calls wait until Python serves); `ready` resolves when Python serves, or rejects
  * with the start-up error (name: the Python class name), which the calls receive too. `worker` is
  * the Worker itself: anything else speaking Comlink's protocol can wrap it as well (comlink_py on
- * this thread does: `comlink_py.wrap(JsEndpoint(worker))`).
+ * this thread does: `comlink_py.wrap(JsEndpoint(worker))`). `await using` terminates it too.
  */
 export function startPythonWorker(options = {}) {
-  const { pyodide = "314", code, file, host, stdin = defaultStdin } = options;
+  const { pyodide = "314", code, file, host, stdin = defaultStdin, onProgress, debug = false } = options;
   pyodideIndexURL(pyodide); // a clear error for an unknown version
   if ((code == null) === (file == null)) {
     throw new TypeError("startPythonWorker needs exactly one of 'code' or 'file'");
   }
   if (code != null && typeof code !== "string") throw new TypeError("'code' must be a string of Python source");
-  const boot = code != null ? { code } : { file: new URL(file, globalThis.location.href).href };
+  if (onProgress != null && typeof onProgress !== "function") throw new TypeError("'onProgress' must be a function");
+  // URLs are relative to the page; the worker gets them absolute.
+  const absolute = (url) => new URL(url, globalThis.location.href).href;
+  const { files, packages } = extrasOf(options);
+  const extras = { files: files.map(absolute), packages: packages.map((p) => (isWheel(p) ? absolute(p) : p)) };
+  const boot = { extras, debug: debug === true, ...(code != null ? { code } : { file: absolute(file) }) };
   const transfer = [];
   let hostChannel = null;
   if (host != null) {
@@ -75,7 +87,9 @@ export function startPythonWorker(options = {}) {
     };
     worker.addEventListener("message", ({ data }) => {
       if (settled) return;
-      if (data?.[STATUS] === "ready") {
+      if (data?.[STATUS] === "progress") {
+        onProgress?.(data.progress);
+      } else if (data?.[STATUS] === "ready") {
         settled = true;
         resolve();
       } else if (data?.[STATUS] === "error") {
@@ -92,15 +106,12 @@ export function startPythonWorker(options = {}) {
   });
   ready.catch(() => {}); // awaiting it is optional; the calls carry the same error
 
-  return {
-    remote: Comlink.wrap(gate.endpoint),
-    ready,
-    worker,
-    terminate() {
-      gate.fail(errorInfo(new Error("the Python worker was terminated")));
-      worker.terminate();
-      hostChannel?.port1.close();
-      synchronous.close();
-    },
+  const terminate = () => {
+    gate.fail(errorInfo(new Error("the Python worker was terminated")));
+    worker.terminate();
+    hostChannel?.port1.close();
+    synchronous.close();
   };
+  const disposal = Symbol.asyncDispose ? { [Symbol.asyncDispose]: async () => terminate() } : {};
+  return { remote: Comlink.wrap(gate.endpoint), ready, worker, terminate, ...disposal };
 }

@@ -1,10 +1,11 @@
 // The worker half of startPythonWorker (browser.mjs): Python serves on the worker's own global scope,
 // so the page can `Comlink.wrap(worker)`. The shared boot (boot.mjs) loads comlink_py, runs the main
 // code and answers calls with the Python error if it fails.
-import { STATUS, bootPython } from "./boot.mjs";
-import { fetchComlinkPy, fetchText, pyodideIndexURL } from "./browser_python.mjs";
+import { STATUS, bootPython, loadExtras } from "./boot.mjs";
+import { browserFiles, fetchComlinkPy, fetchText, pyodideIndexURL } from "./browser_python.mjs";
 
-/** The one message the page sends before any Comlink call: { [BOOT_KEY]: { code | file, hostPort, sync } }.
+/** The one message the page sends before any Comlink call:
+ *  { [BOOT_KEY]: { code | file, hostPort, sync, extras, debug } }, its URLs absolute.
  *  Comlink and comlink_py ignore it (it has no id). */
 export const BOOT_KEY = "comlink_py:boot";
 
@@ -65,18 +66,23 @@ function heldScope(early) {
  *  worker caught meanwhile as `early`). */
 export async function serveWorker(version, loadPeers, early = []) {
   const scope = heldScope(early);
-  const { code, file, hostPort, sync } = await scope.boot;
+  const { code, file, hostPort, sync, extras, debug } = await scope.boot;
   // A main file goes into Pyodide's FS under its URL's path, so that tracebacks show its lines.
   const path = file == null ? null : `/home/pyodide${new URL(file).pathname}`;
+  const indexURL = pyodideIndexURL(version);
+  const report = (progress) => self.postMessage({ [STATUS]: "progress", progress });
   let source = code;
   const failure = await bootPython({
-    loadPyodide: async () => (await loadPeers())({ indexURL: pyodideIndexURL(version) }),
+    loadPyodide: async () =>
+      (await loadPeers())({ indexURL, env: debug ? { COMLINK_PY_DEBUG: "1" } : {} }),
     files: fetchComlinkPy,
     async prepare(pyodide) {
-      if (path == null) return;
-      source = await fetchText(file);
-      pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
-      pyodide.FS.writeFile(path, source);
+      if (path != null) {
+        source = await fetchText(file);
+        pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+        pyodide.FS.writeFile(path, source);
+      }
+      await loadExtras(pyodide, extras, browserFiles(indexURL), report);
     },
     port: scope.endpoint,
     hostPort,

@@ -3,16 +3,20 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
-import { STATUS, bootPython } from "./boot.mjs";
-import { comlinkPyFiles, loadPyodideHere, mountFolder } from "./node_python.mjs";
+import { STATUS, bootPython, loadExtras } from "./boot.mjs";
+import { comlinkPyFiles, loadPyodideHere, mountFolder, nodeFiles } from "./node_python.mjs";
 
-const { port, hostPort, sync, code, file, indexURL, packageDir } = workerData;
+const { port, hostPort, sync, code, file, indexURL, packageDir, extras, debug } = workerData;
 const path = file == null ? null : resolve(file);
+const report = (progress) => parentPort.postMessage({ [STATUS]: "progress", progress });
 
 const failure = await bootPython({
-  loadPyodide: () => loadPyodideHere(indexURL),
+  loadPyodide: () => loadPyodideHere(indexURL, debug),
   files: () => comlinkPyFiles(packageDir),
-  prepare: (pyodide) => path != null && mountFolder(pyodide, dirname(path), path),
+  async prepare(pyodide) {
+    if (path != null) mountFolder(pyodide, dirname(path), path);
+    await loadExtras(pyodide, extras, nodeFiles(indexURL), report);
+  },
   port,
   hostPort,
   sync,

@@ -4,7 +4,7 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
-import { STATUS, callingGate, errorInfo, toError } from "./boot.mjs";
+import { STATUS, callingGate, errorInfo, extrasOf, toError } from "./boot.mjs";
 import { syncChannels } from "./sync_host.mjs";
 
 export { loadPython } from "./node_python.mjs";
@@ -22,18 +22,32 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  *             with blocking calls as comlink_py.shared.host_sync().
  *   stdin     optional (prompt) => string | null: what input() and sys.stdin read in Python.
  *   indexURL  optional Pyodide folder (default: the pyodide package in node_modules).
- *   packageDir optional folder of comlink_py's sources (default: this repository's comlink_py/).
+ *   packageDir optional folder of comlink_py's sources (default: the package's python/comlink_py/
+ *             when installed, this repository's comlink_py/ otherwise).
+ *   files     optional folder, Python file or zip (a path), or a list of them: folders are mounted
+ *             and importable, files and the contents of zips go into one importable folder.
+ *   packages  optional wheel path (.whl), or name of a package of the Pyodide distribution (its
+ *             file must be in indexURL), or a list of them, installed before the main code runs.
+ *   onProgress optional callback, called with { kind: "files" | "packages", name, done, total } as
+ *             each of those has loaded.
+ *   debug     true: trace the worker's comlink_py traffic (COMLINK_PY_DEBUG=1) to stderr; false:
+ *             never; by default as this process's COMLINK_PY_DEBUG says (the environment is
+ *             passed through to Python).
+ *   unref     true: the worker keeps Node running only while it starts and while a call waits for
+ *             its answer, so a script that forgets terminate() still ends.
  *
  * Returns { remote, ready, worker, terminate }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once; `ready` resolves when Python serves, or rejects with the start-up error (which
  * the calls receive too); `terminate()` stops the worker and frees the ports (needed for Node to
- * exit, as live ports keep it running).
+ * exit, as live ports keep it running, unless `unref`). `await using` calls terminate too.
  */
 export function startPythonWorker(options = {}) {
-  const { code, file, host, stdin, indexURL, packageDir } = options;
+  const { code, file, host, stdin, indexURL, packageDir, onProgress, debug, unref = false } = options;
   if ((code == null) === (file == null)) {
     throw new TypeError("startPythonWorker needs exactly one of 'code' or 'file'");
   }
+  if (onProgress != null && typeof onProgress !== "function") throw new TypeError("'onProgress' must be a function");
+  const extras = extrasOf(options);
   const calls = new MessageChannel();
   const transferList = [calls.port2];
   const hostChannel = host == null ? null : new MessageChannel();
@@ -52,10 +66,25 @@ export function startPythonWorker(options = {}) {
       file: file ?? null,
       indexURL: indexURL ?? null,
       packageDir: packageDir ?? null,
+      extras,
+      debug: debug ?? null,
     },
     transferList,
   });
-  const gate = callingGate(nodeEndpoint(calls.port1));
+  // With `unref`, the worker and its ports hold Node only while it starts and while a call waits.
+  let starting = true;
+  let calling = false;
+  const hold = () => {
+    if (!unref) return;
+    const on = starting || calling;
+    for (const handle of [worker, calls.port1, hostChannel?.port1, ...synchronous.handles]) {
+      on ? handle?.ref() : handle?.unref();
+    }
+  };
+  const gate = callingGate(nodeEndpoint(calls.port1), (busy) => {
+    calling = busy;
+    hold();
+  });
   const remote = Comlink.wrap(gate.endpoint);
   const closePorts = () => {
     calls.port1.close();
@@ -65,7 +94,8 @@ export function startPythonWorker(options = {}) {
 
   const ready = new Promise((resolve, reject) => {
     worker.on("message", (message) => {
-      if (message?.[STATUS] === "ready") resolve();
+      if (message?.[STATUS] === "progress") onProgress?.(message.progress);
+      else if (message?.[STATUS] === "ready") resolve();
       else if (message?.[STATUS] === "error") {
         gate.fail(message.error); // later calls get this first error even if the worker dies
         reject(toError(message.error));
@@ -82,16 +112,16 @@ export function startPythonWorker(options = {}) {
       reject(toError(info));
     });
   });
-  ready.catch(() => {}); // awaiting it is optional; the calls carry the same error
-
-  return {
-    remote,
-    ready,
-    worker,
-    async terminate() {
-      gate.fail({ name: "Error", message: "the Python worker was terminated" });
-      await worker.terminate();
-      closePorts();
-    },
+  const started = () => {
+    starting = false;
+    hold();
   };
+  ready.then(started, started); // awaiting `ready` is optional: the calls carry the same error
+
+  const terminate = async () => {
+    gate.fail({ name: "Error", message: "the Python worker was terminated" });
+    await worker.terminate();
+    closePorts();
+  };
+  return { remote, ready, worker, terminate, [Symbol.asyncDispose]: terminate };
 }

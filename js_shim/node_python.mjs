@@ -1,9 +1,10 @@
 // Pyodide on a Node thread, from node_modules (never a CDN), and comlink_py's sources read from disk.
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { comlinkPyURL, installComlinkPy } from "./boot.mjs";
+import { addToPath, comlinkPyURL, installComlinkPy } from "./boot.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -14,7 +15,7 @@ export function comlinkPyFiles(packageDir) {
   const dir = packageDir ?? fileURLToPath(comlinkPyURL);
   let names;
   try {
-    names = readdirSync(dir);
+    names = readdirSync(dir, { recursive: true });
   } catch (error) {
     throw new Error(
       `comlink_py's sources are not in ${dir} (${error.code}): a packed shim carries them, ` +
@@ -22,25 +23,44 @@ export function comlinkPyFiles(packageDir) {
     );
   }
   return names
-    .filter((name) => name.endsWith(".py") || name === "py.typed")
+    .map((name) => name.split(sep).join("/"))
+    .filter((name) => !name.includes("__pycache__"))
+    .filter((name) => name.endsWith(".py") || name.endsWith(".mjs") || basename(name) === "py.typed")
     .sort()
     .map((name) => [`comlink_py/${name}`, readFileSync(join(dir, name), "utf8")]);
 }
 
-/** Load Pyodide from `indexURL` (default: the pyodide package in node_modules). */
-export async function loadPyodideHere(indexURL) {
+/** Pyodide's folder, with a trailing slash: `indexURL`, or the pyodide package in node_modules. */
+export const pyodideDir = (indexURL) => indexURL ?? `${dirname(require.resolve("pyodide/package.json"))}/`;
+
+/** The environment Python gets: this process's (so COMLINK_PY_DEBUG and the rest reach it), with
+ *  COMLINK_PY_DEBUG=1 when `debug` is true and without it when false. HOME is left to Pyodide, which
+ *  makes that folder its working directory. */
+export function pythonEnv(debug) {
+  const { HOME, ...env } = process.env;
+  if (debug === true) env.COMLINK_PY_DEBUG = "1";
+  if (debug === false) delete env.COMLINK_PY_DEBUG;
+  return env;
+}
+
+/** Load Pyodide from `indexURL` (default: the pyodide package in node_modules). Its packages come
+ *  from that folder only: `packageBaseUrl` keeps Pyodide from trying a CDN for a missing one. */
+export async function loadPyodideHere(indexURL, debug) {
   const { loadPyodide } = await import("pyodide");
+  const dir = pyodideDir(indexURL);
   // A worker thread has no stdout file descriptor for Pyodide to write to: go through console.
   return loadPyodide({
-    indexURL: indexURL ?? `${dirname(require.resolve("pyodide/package.json"))}/`,
+    indexURL: dir,
+    packageBaseUrl: dir,
+    env: pythonEnv(debug),
     stdout: (line) => console.log(line),
     stderr: (line) => console.error(line),
   });
 }
 
 /** Pyodide on this thread with comlink_py importable. */
-export async function loadPython({ indexURL, packageDir } = {}) {
-  const pyodide = await loadPyodideHere(indexURL);
+export async function loadPython({ indexURL, packageDir, debug } = {}) {
+  const pyodide = await loadPyodideHere(indexURL, debug);
   installComlinkPy(pyodide, comlinkPyFiles(packageDir));
   return pyodide;
 }
@@ -54,5 +74,23 @@ export function mountFolder(pyodide, folder, file) {
   } catch {
     if (file != null) pyodide.FS.writeFile(file, readFileSync(file));
   }
-  pyodide.runPython(`import sys\nsys.path.insert(0, ${JSON.stringify(folder)})`);
+  addToPath(pyodide, folder);
+}
+
+/** How loadExtras (boot.mjs) reaches files in Node: paths, relative to the current folder. */
+export function nodeFiles(indexURL) {
+  const dir = pyodideDir(indexURL);
+  return {
+    isFolder(source) {
+      try {
+        return statSync(source).isDirectory();
+      } catch (error) {
+        throw new Error(`files: cannot read ${resolve(source)} (${error.code})`);
+      }
+    },
+    folder: (pyodide, source) => mountFolder(pyodide, resolve(source)),
+    read: async (source) => new Uint8Array(await readFile(source)),
+    resolve: (spec) => resolve(spec),
+    exists: (fileName) => existsSync(join(dir, fileName)),
+  };
 }

@@ -9,7 +9,11 @@ const python = new URL("./python/", import.meta.url);
 const files = comlinkPyFiles(fileURLToPath(new URL("../comlink_py/", import.meta.url)));
 rmSync(python, { recursive: true, force: true });
 mkdirSync(new URL("comlink_py/", python), { recursive: true });
-for (const [path, text] of files) writeFileSync(new URL(path, python), text);
+for (const [path, text] of files) {
+  const target = new URL(path, python);
+  mkdirSync(new URL("./", target), { recursive: true });
+  writeFileSync(target, text);
+}
 const names = files.map(([path]) => path.slice(path.indexOf("/") + 1));
 writeFileSync(new URL("comlink_py/files.json", python), `${JSON.stringify(names, null, 1)}\n`);
 console.error(`prepack: copied ${names.length} files of comlink_py into ${fileURLToPath(python)}`);

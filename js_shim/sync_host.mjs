@@ -54,9 +54,10 @@ function exposedHere(Comlink, object, answer) {
 
 /**
  * Serve `object` to synchronous calls from a worker. `Comlink` is the Comlink module; `size` the
- * shared buffer's (optional). Returns { port, buffer, close }: give the worker `port` (transferred)
- * and `buffer`, which is the reason as a string where there is no SharedArrayBuffer (the worker's
- * first blocking call raises it); `close()` makes every blocked call fail at once.
+ * shared buffer's (optional). Returns { port, buffer, handle, close }: give the worker `port`
+ * (transferred) and `buffer`, which is the reason as a string where there is no SharedArrayBuffer
+ * (the worker's first blocking call raises it); `handle` is this side's port; `close()` makes every
+ * blocked call fail at once.
  */
 export function serveSync(Comlink, object, size) {
   return syncChannel(size, (answer) => exposedHere(Comlink, object, answer));
@@ -82,7 +83,8 @@ export function relaySync(endpoint, size) {
 function syncChannel(size, connect) {
   const channel = new MessageChannel();
   const buffer = mailboxBuffer(size);
-  if (buffer instanceof Error) return { port: channel.port2, buffer: buffer.message, close: () => channel.port1.close() };
+  const handle = channel.port1;
+  if (buffer instanceof Error) return { port: channel.port2, buffer: buffer.message, handle, close: () => handle.close() };
   const writer = new MailboxWriter(buffer, "toWorker", false);
   const reader = new MailboxReader(buffer, "toHost");
   const sinks = new Map();
@@ -153,7 +155,7 @@ function syncChannel(size, connect) {
     }),
   );
   channel.port1.start();
-  return { port: channel.port2, buffer, close };
+  return { port: channel.port2, buffer, handle, close };
 }
 
 const CLOSE = Symbol("close");
@@ -161,8 +163,9 @@ const CLOSE = Symbol("close");
 /**
  * The synchronous channels a starter (node.mjs, browser.mjs) gives its worker: `host` served to
  * comlink_py.shared.host_sync(), and `stdin(prompt) -> string | null` read by input() and
- * sys.stdin. Returns { sync, transfer, close }: `sync` goes to the worker with the ports in
- * `transfer`; `close()` ends them (blocked calls fail at once).
+ * sys.stdin. Returns { sync, transfer, handles, close }: `sync` goes to the worker with the ports
+ * in `transfer`; `handles` are this side's ports (to ref/unref); `close()` ends them (blocked calls
+ * fail at once).
  */
 export function syncChannels(Comlink, { host, stdin }) {
   const served = {};
@@ -173,6 +176,7 @@ export function syncChannels(Comlink, { host, stdin }) {
   return {
     sync,
     transfer: Object.values(sync).map(({ port }) => port),
+    handles: Object.values(served).map(({ handle }) => handle),
     close() {
       for (const channel of Object.values(served)) channel.close();
     },

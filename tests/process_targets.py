@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 from typing import Any
@@ -31,6 +32,7 @@ class Service:
         self.value: Any = {"nested": [1, 2, 3]}
         self.Counter = Counter
         self.released = False
+        self.codec = json  # a careless author's module: the exposure policy must keep it closed
 
     def echo(self, *args: Any, **kwargs: Any) -> Any:
         return [list(args), kwargs]
@@ -43,6 +45,9 @@ class Service:
 
     def fail(self, message: str) -> None:
         raise ValueError(message)
+
+    def empty(self) -> Any:
+        return next(iter([]))
 
     def unclonable(self) -> Any:
         return object()

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import comlink_py as c
-from comlink_py.binary import DecodeError, decode, encode, encode_into
+from comlink_py.transport.binary import DecodeError, decode, encode, encode_into
+from comlink_py.transport.clone import CLONE_ATOMS
 from tests.strategies import clonable, hashable_leaves
 
 
@@ -30,7 +31,7 @@ def twin(a: Any, b: Any, pairs: dict[int, int] | None = None) -> bool:
         return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
     if isinstance(a, dt.datetime):
         return a == b and a.fold == b.fold and repr(a.tzinfo) == repr(b.tzinfo)
-    if type(a) in c.clone.CLONE_ATOMS:
+    if type(a) in CLONE_ATOMS:
         return bool(a == b)
     if id(a) in pairs:
         return pairs[id(a)] == id(b)

@@ -7,7 +7,7 @@ The convention (also in docs/design.md):
 * a ```python block right after ``<!-- docs-test: pyodide -->`` runs in real Pyodide under Node
   (blocks of one page share a namespace there too);
 * a ```js / ```javascript block runs with node as an ES module, in the repository's folder and
-  beside its node_modules, where the JS shim is installed as the npm package it is
+  beside its node_modules, where package.json installs the JS shim as the npm package it is
   (``comlink-py-shim``), so examples import it by that name;
 * a block of any language right after ``<!-- docs-test: file PATH -->`` must equal the file PATH of
   the repository, which tests run elsewhere;
@@ -219,11 +219,10 @@ NODE_BLOCKS = [b for b in ALL if _node(b)]
 
 @pytest.fixture(scope="module")
 def node_runs() -> Iterator[dict[str, subprocess.Popen[str]]]:
-    """Every JS block's node process, all started at once: each loads Pyodide, which takes seconds."""
-    shim = ARTIFACTS / "node_modules" / json.loads((ROOT / "js_shim" / "package.json").read_text())["name"]
-    shim.parent.mkdir(parents=True, exist_ok=True)
-    if not shim.is_symlink():
-        shim.symlink_to(ROOT / "js_shim", target_is_directory=True)
+    """Every JS block's node process, all started at once: each loads Pyodide, which takes seconds.
+    The scripts sit below the repository, so they import the shim from its node_modules, where
+    package.json installs js_shim/ as comlink-py-shim."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     runs = {}
     for block in NODE_BLOCKS:
         script = ARTIFACTS / f"{block.page.stem}_{block.line}.mjs"
@@ -260,8 +259,8 @@ API_MODULES = (
     "comlink_py.js",
     "comlink_py.process",
     "comlink_py.debug",
+    "comlink_py.typescript",
     "comlink_py.blocking",
-    "comlink_py.waiting",
     "comlink_py.blocking_process",
     "comlink_py.shared",
 )

@@ -132,9 +132,10 @@ def test_the_tarball_carries_comlink_py_and_its_file_list(packed: dict[str, obje
             if m.name.startswith(f"package/{folder}")
         }
     listing = json.loads(shipped.pop("files.json"))
-    names = (p.name for p in (sources / "comlink_py").iterdir())
-    expected = sorted(n for n in names if n.endswith(".py") or n == "py.typed")
-    assert {"__init__.py", "js.py", "py.typed"} <= set(expected)
+    package = sources / "comlink_py"
+    names = (p.relative_to(package).as_posix() for p in package.rglob("*") if "__pycache__" not in p.parts)
+    expected = sorted(n for n in names if n.endswith((".py", ".mjs")) or n == "py.typed")
+    assert {"__init__.py", "js.py", "py.typed", "pyodide/listener.mjs"} <= set(expected)
     assert listing == expected
     assert sorted(shipped) == expected
     for name in expected:
@@ -204,3 +205,33 @@ def test_a_page_uses_the_installed_package_in_chromium(consumer_server: StaticSe
         assert version.startswith("3.13.")  # Pyodide 0.28
         assert page.page.evaluate("async () => await greeter.greeted") == 2
         page.assert_clean()
+
+
+def test_the_installed_package_carries_its_types(consumer: Path) -> None:
+    """The packed declarations resolve by package name under both conditions and type a client:
+    a remote typed by an interface, and a misuse reported."""
+    client = """
+    import { startPythonWorker } from "comlink-py-shim";
+    import { startPythonWorker as inPage } from "comlink-py-shim/browser";
+    interface Api { add(a: number, b: number): Promise<number> }
+    export async function run(): Promise<number> {
+      const page = inPage<Api>({ pyodide: "314", code: "" });
+      page.terminate();
+      const { remote, terminate } = startPythonWorker<Api>({ code: "" });
+      await terminate();
+      return await remote.add(1, "2");
+    }
+    """
+    (consumer / "client.ts").write_text(client)
+    types = ROOT / "node_modules" / "@types"
+    flags = ["--noEmit", "--strict", "--module", "nodenext", "--target", "es2022", "--lib", "esnext,dom"]
+    flags += ["--typeRoots", str(types), "--types", "node,emscripten"]
+    proc = subprocess.run(
+        [ROOT / "node_modules" / ".bin" / "tsc", *flags, "client.ts"],
+        cwd=consumer,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    errors = re.findall(r"^(\S+)\((\d+),\d+\): error (TS\d+)", proc.stdout, re.MULTILINE)
+    assert errors == [("client.ts", "10", "TS2345")], proc.stdout

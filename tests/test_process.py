@@ -19,7 +19,7 @@ import pytest
 
 import comlink_py as c
 from comlink_py import process
-from comlink_py.endpoint import MessageEvent
+from comlink_py.protocol.endpoint import MessageEvent
 from tests.helpers import run, same
 
 TARGET = "tests.process_targets:service"
@@ -109,6 +109,25 @@ def test_errors_cross_with_their_python_type() -> None:
             with pytest.raises(c.DataCloneError):
                 remote.identity(object())
             assert await remote.identity(1) == 1  # still serving
+
+    run(go())
+
+
+def test_the_exposure_policy_holds_across_processes() -> None:
+    async def go() -> None:
+        async with process.spawn(TARGET) as remote:
+            with pytest.raises(c.RemoteError, match="CONSTRUCT constructs classes only"):
+                await c.construct(remote.slow, 0)
+            with pytest.raises(PermissionError, match="module 'json'"):
+                await remote.codec.codecs.sys.modules.os.getpid()
+            with pytest.raises(PermissionError, match="module 'json'"):
+                await c.assign(remote.codec.anything, 7)
+            with pytest.raises(c.RemoteError) as info:
+                await remote.empty()
+            assert info.value.name == "StopIteration" and not isinstance(info.value, StopIteration)
+            with pytest.raises(c.DataCloneError, match="tuple cannot be a dict key"):
+                await remote.identity({(1, 2): 3})
+            assert await remote.value.nested[1] == 2
 
     run(go())
 

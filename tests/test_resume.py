@@ -2,20 +2,27 @@
 (in Pyodide each deferred callback is a trip through the JS event loop), and nothing else about
 asyncio changes: an answer delivered inside a running task, cancellation, timeouts, errors and the
 callbacks of other futures keep their usual path, and a failing callback is reported as the loop
-reports it."""
+reports it. The shim (``comlink_py.resume``, the only user of asyncio's private names) can be
+switched off."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import gc
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import comlink_py as c
-from comlink_py.endpoint import Listener, MessageEvent
+from comlink_py import resume
+from comlink_py.protocol.endpoint import Listener, MessageEvent
 from tests.helpers import run
 
 
@@ -216,3 +223,41 @@ def _from_the_loop(callback: Callable[[], Any]) -> None:
 async def _answered(endpoint: Manual, call: Any) -> Any:
     _from_the_loop(lambda: endpoint.answer("next"))
     return await call
+
+
+def test_with_the_shim_off_the_waiter_resumes_a_turn_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(resume, "ENABLED", False)
+
+    async def main() -> None:
+        endpoint, task = await _waiting()
+        seen: list[bool] = []
+        _from_the_loop(lambda: (endpoint.answer(42), seen.append(task.done())))
+        await asyncio.sleep(0)
+        assert seen == [False]  # asyncio's own path: the wake-up was scheduled, not run
+        assert await task == 42
+
+    run(main())
+
+
+@pytest.mark.parametrize(("value", "enabled"), [(None, True), ("1", True), ("0", False)])
+def test_the_environment_switches_the_shim(value: str | None, enabled: bool) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "COMLINK_PY_RESUME"}
+    if value is not None:
+        env["COMLINK_PY_RESUME"] = value
+    script = "import comlink_py.resume as r; print(r.ENABLED)"
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(enabled)
+
+
+def test_only_the_resume_module_uses_asyncio_private_names() -> None:
+    users = set()
+    for path in Path(c.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "asyncio"
+                and node.attr.startswith("_")
+            ):
+                users.add(path.name)
+    assert users == {"resume.py"}

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 import comlink_py as c
-from comlink_py.endpoint import MessageEvent
+from comlink_py.protocol.endpoint import MessageEvent
+from comlink_py.protocol.handlers import PROXY_HANDLER
 from tests.helpers import recording_channel, run
 
 
@@ -299,7 +300,7 @@ def test_malformed_requests_with_an_id_get_a_clear_error() -> None:
 def test_origin_rules_accept_strings_and_regular_expressions() -> None:
     import re
 
-    from comlink_py.exposing import is_allowed_origin
+    from comlink_py.protocol.exposing import is_allowed_origin
 
     assert is_allowed_origin(["*"], None)
     assert is_allowed_origin(["https://a.example"], "https://a.example")
@@ -318,3 +319,14 @@ def test_origin_rules_accept_strings_and_regular_expressions() -> None:
         assert [m["id"] for m in far.sent] == ["y"]
 
     run(go())
+
+
+def test_the_proxy_handler_is_bound_to_the_asyncio_layer() -> None:
+    """The protocol core cannot serve a channel itself: aio binds expose and wrap when it loads,
+    and a handler left unbound says what it needs instead of failing obscurely."""
+    assert (PROXY_HANDLER.expose, PROXY_HANDLER.wrap) == (c.expose, c.wrap)
+    unbound = type(PROXY_HANDLER)()
+    with pytest.raises(RuntimeError, match="asyncio layer"):
+        unbound.serialize(c.proxy(object()), c.MessageChannel().port1)
+    with pytest.raises(RuntimeError, match="asyncio layer"):
+        unbound.deserialize(c.MessageChannel().port1, c.MessageChannel().port1)

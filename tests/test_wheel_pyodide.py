@@ -105,9 +105,14 @@ def test_the_wheel_is_pure_python_and_complete(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         metadata = archive.read(f"comlink_py-{comlink_py.__version__}.dist-info/METADATA").decode()
-    sources = {f"comlink_py/{p.name}" for p in (ROOT / "comlink_py").glob("*.py")}
+    sources = {
+        f"comlink_py/{p.relative_to(ROOT / 'comlink_py').as_posix()}"
+        for p in (ROOT / "comlink_py").rglob("*.py")
+    }
     assert sources <= names, sources - names
     assert "comlink_py/py.typed" in names
+    modules = {f"comlink_py/pyodide/{p.name}" for p in (ROOT / "comlink_py" / "pyodide").glob("*.mjs")}
+    assert modules and modules <= names, modules - names
     assert not [n for n in names if n.endswith((".so", ".pyd", ".dll"))]
     required = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
     assert all("extra ==" in line for line in required), required  # nothing to fetch at install

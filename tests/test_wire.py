@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import comlink_py as c
-from comlink_py import wire
+from comlink_py.protocol import wire
 from tests.comlink_schema import validate_emitted
 from tests.helpers import recording_channel, run
 

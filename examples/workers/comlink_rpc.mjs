@@ -5,13 +5,26 @@ import { Comlink, loadPython, startPythonWorker } from "../../js_shim/browser.mj
 const version = new URLSearchParams(location.search).get("pyodide") ?? "314";
 const $ = (id) => document.getElementById(id);
 
-function show(call, result, ok = true) {
+const BADGES = { value: "✓ value", "expected-error": "⚠ expected error", failure: "✗ failure" };
+
+/** A row of the results table. `parts` is the result as [label, value] pairs (a label may be
+ *  empty), so every value on the page says what it is; `value` (kept as JSON in data-value for
+ *  the tests) is the raw result. */
+function show(call, value, { parts = [["", value]], outcome = "value" } = {}) {
   const row = $("results").insertRow();
+  row.dataset.outcome = outcome;
   row.insertCell().textContent = call;
   const cell = row.insertCell();
-  cell.textContent = typeof result === "string" ? result : JSON.stringify(result);
-  cell.className = ok ? "ok" : "error";
   cell.dataset.call = call;
+  cell.dataset.value = JSON.stringify(value);
+  parts.forEach(([label, part], i) => {
+    if (i > 0) cell.append(" · ");
+    const span = Object.assign(document.createElement("span"), { className: "part" });
+    if (label) span.append(Object.assign(document.createElement("span"), { className: "label", textContent: `${label}: ` }));
+    span.append(typeof part === "string" ? part : JSON.stringify(part));
+    cell.append(span);
+  });
+  row.insertCell().append(Object.assign(document.createElement("span"), { className: "badge", textContent: BADGES[outcome] }));
 }
 
 // The callback Python calls back through (passed with Comlink.proxy): it draws progress in the DOM.
@@ -45,23 +58,33 @@ try {
   calc = started.remote;
   const [python] = await Promise.all([loadPython({ pyodide: version }), started.ready]);
 
-  show("calc.python", await calc.python);
+  const pythonVersion = await calc.python;
+  show("calc.python", pythonVersion, { parts: [["the worker runs Python", pythonVersion]] });
   show("calc.add(2, 3)", await calc.add(2, 3));
   show('calc.greet("page")', await calc.greet("page"));
   try {
-    await calc.fail("no such luck");
+    const unexpected = await calc.fail("no such luck");
+    show('calc.fail("no such luck")', unexpected, { parts: [["returned instead of raising", unexpected]], outcome: "failure" });
   } catch (error) {
-    show('calc.fail("no such luck")', `${error.name}: ${error.message}`, error instanceof Error);
+    const text = `${error.name}: ${error.message}`;
+    const parts = [["raised in Python, caught as a JS Error", text]];
+    show('calc.fail("no such luck")', text, { parts, outcome: error instanceof Error ? "expected-error" : "failure" });
   }
   const bytes = Uint8Array.from({ length: 1000 }, (_, i) => i % 256);
   const sums = await calc.checksum(Comlink.transfer(bytes.buffer, [bytes.buffer]));
-  show("calc.checksum(transfer(1000 bytes))", `${JSON.stringify(sums)}; page's buffer now ${bytes.buffer.byteLength} bytes`);
-  show("calc.count(5, proxy(onProgress))", await count(5));
+  show("calc.checksum(transfer(1000 bytes))", { ...sums, pageBuffer: bytes.buffer.byteLength }, {
+    parts: [["length", sums.length], ["sum", sums.sum], ["page's buffer after the transfer", `${bytes.buffer.byteLength} bytes`]],
+  });
+  const counted = await count(5);
+  show("calc.count(5, proxy(onProgress))", counted, { parts: [["total", counted], ["progress calls", $("progress-text").textContent]] });
 
   python.globals.set("worker", worker);
   const answer = await python.runPythonAsync(MAIN_PYTHON);
-  show("main-thread Python → worker Python", answer.toJs());
+  const [sum, total, steps, workerPython] = answer.toJs();
   answer.destroy();
+  show("main-thread Python → worker Python", [sum, total, steps, workerPython], {
+    parts: [["add(20, 22)", sum], ["count(4, callback)", total], ["callback saw", steps], ["worker's Python", workerPython]],
+  });
 
   // input() in the worker asks through this page's prompt: a blocking call over shared memory,
   // which needs a cross-origin isolated page (serve.py sends the headers).

@@ -41,7 +41,9 @@ def package_files(package: Path) -> list[str]:
     return sorted(
         p.relative_to(package).as_posix()
         for p in package.rglob("*")
-        if p.is_file() and (p.suffix == ".py" or p.name == "py.typed") and "__pycache__" not in p.parts
+        if p.is_file()
+        and (p.suffix in (".py", ".mjs") or p.name == "py.typed")
+        and "__pycache__" not in p.parts
     )
 
 

@@ -27,6 +27,7 @@ SCRIPTS = (
     "custom_handlers",
     "encoding",
     "sync",
+    "hostile",
 )
 TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
 
@@ -111,5 +112,6 @@ startup = _script("startup", "startup", "Row 5: workers whose start-up fails.")
 main_thread = _script("main_thread", "main_thread", "Python on Node's main thread over Worker objects.")
 robustness = _script("robustness", "robustness", "Garbage from JS, a worker dying mid-call, a closed port.")
 custom_handlers = _script("custom_handlers", "custom_handlers", "One transfer handler name in JS and Python.")
+hostile = _script("hostile", "hostile", "A hostile JS peer: the policy's doors, killers, fuzz, the walk.")
 encoding = _script("encoding", "encoding", "JsEndpoint's shortcuts against Pyodide's general conversions.")
 sync = _script("sync", "sync", "Blocking calls from a Pyodide worker to JS Comlink over shared memory.")

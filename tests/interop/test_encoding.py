@@ -14,7 +14,7 @@ FLAT, CALL, GENERAL = "post_flat", "post_call", None
 # but a request of three atoms (a path of None) is a flat object.
 SHORTCUTS = [FLAT, FLAT, FLAT, FLAT, CALL, CALL, CALL, CALL, CALL] + [GENERAL] * 7 + [FLAT]
 # Then 300 requests on new routes: postCall numbers routes up to 256 (four known already), after
-# which new routes go through to_js (comlink_py.js._ROUTES).
+# which new routes go through to_js (comlink_py.pyodide.fastpath.ROUTES).
 ROUTES = [CALL] * (256 - 4) + [GENERAL] * (300 - 256 + 4)
 ORIGIN = "https://o.example"
 ARGUMENTS = [["int", 1], ["JsNull", None], ["NoneType", None], ["JsBigInt", repr(2**64)]]
@@ -35,8 +35,9 @@ def test_every_posted_message_arrives_as_to_js_makes_it(encoding: NodeRun) -> No
 
 
 ANSWER = "answer"
-# Per request id: answers of atoms use the id JS holds; an equal id that is another object, another
-# key order, a handler and a nested value do not; a request delivered inside another's delivery is
+# Per request id: answers of atoms given with the endpoint's post_answer() use the id JS holds; one with
+# an equal id that is another object, and messages posted with another key order, a handler or a
+# nested value do not; a request delivered inside another's delivery is
 # answered with its own id, then the outer one with its. Ids of JS Comlink's kind, with characters
 # beyond Latin-1 and longer than the id buffer all take the same paths.
 ANSWERED = [ANSWER] * 4 + [FLAT, FLAT, GENERAL, GENERAL] + [ANSWER, ANSWER]

@@ -27,9 +27,10 @@ await check("posted", async () => {
   const shortcuts = pyodide.runPython(`
 import json
 import js
-from comlink_py.js import JsEndpoint, _ffi
+from comlink_py.js import JsEndpoint
+from comlink_py.pyodide.endpoint import load_ffi
 
-ffi = _ffi()
+ffi = load_ffi()
 used = []
 endpoint = JsEndpoint(js.capture)
 endpoint._bind()  # makes the functions patched here, as a first use would
@@ -73,18 +74,15 @@ json.dumps(shortcuts)
 });
 
 await check("answered", async () => {
-  // A request answered while it is delivered: the answer takes its id from JS, unless the id is
-  // not the very object delivered or the message is not an answer of an atom. "reenter" has
-  // another request delivered (and answered) inside its own delivery before it answers.
+  // A request answered through the endpoint's post_answer(id, value) while it is delivered: the answer
+  // takes its id from JS, unless the id is not the very object delivered. Answers posted with
+  // post_message (another key order, a handler, a nested value) take the ordinary paths. "reenter"
+  // has another request delivered (and answered) inside its own delivery before it answers.
   posted.length = 0;
   globalThis.reenter = (id) => listener({ data: { id, type: "GET", path: ["none"] }, origin: "" });
   const results = pyodide.runPython(`
-answers = {
-    "none": lambda i: {"type": "RAW", "value": None, "id": i},
-    "big": lambda i: {"type": "RAW", "value": 2**60, "id": i},
-    "nan": lambda i: {"type": "RAW", "value": float("nan"), "id": i},
-    "text": lambda i: {"type": "RAW", "value": "x" * 40, "id": i},
-    "equal id": lambda i: {"type": "RAW", "value": 1, "id": "".join(list(i))},
+atoms = {"none": None, "big": 2**60, "nan": float("nan"), "text": "x" * 40}
+messages = {
     "other order": lambda i: {"value": 1, "type": "RAW", "id": i},
     "handler": lambda i: {"type": "HANDLER", "name": "n", "value": 1, "id": i},
     "nested": lambda i: {"type": "RAW", "value": [1], "id": i},
@@ -92,15 +90,22 @@ answers = {
 answered = []
 def answer(event):
     data = event.data
-    make = answers.get(data.get("path", [""])[0]) if isinstance(data, dict) else None
-    if isinstance(data, dict) and data.get("path") == ["reenter"]:
+    name = data.get("path", [""])[0] if isinstance(data, dict) else None
+    if name == "reenter":
         js.reenter(data["id"] + "-inner")
-        make = answers["none"]
-    if make is None:
-        return
+        name = "none"
     used.clear()
-    message = make(data["id"])
-    endpoint.post_message(message)
+    if name in atoms:
+        endpoint.post_answer(data["id"], atoms[name])
+        message = {"type": "RAW", "value": atoms[name], "id": data["id"]}
+    elif name == "equal id":
+        message = {"type": "RAW", "value": 1, "id": "".join(list(data["id"]))}
+        endpoint.post_answer(message["id"], 1)
+    elif name in messages:
+        message = messages[name](data["id"])
+        endpoint.post_message(message)
+    else:
+        return
     answered.append(used[0] if used else None)
     js.capture.postMessage(ffi.encode(message))  # the general conversion, to compare with
 endpoint.add_listener(answer)
@@ -111,10 +116,10 @@ answered
   for (const id of ids) {
     for (const name of names) listener({ data: { id, type: "GET", path: [name] }, origin: "" });
   }
-  // An answer posted after delivery has ended cannot use the held id.
+  // An answer given after delivery has ended cannot use the held id.
   pyodide.runPython(`endpoint.remove_listener(answer)
 used.clear()
-endpoint.post_message({"type": "RAW", "value": 5, "id": "late"})
+endpoint.post_answer("late", 5)
 answered.append(used[0] if used else None)
 js.capture.postMessage(ffi.encode({"type": "RAW", "value": 5, "id": "late"}))`);
   const pairs = [];
@@ -212,8 +217,8 @@ seen
   listener({ data: { last: 1 }, origin: "" }); // what Node's ports and workers report: no origin
   // The general conversion of the messages without buffers, as every message was decoded before.
   const general = pyodide.runPython(`
-from comlink_py.js import _ffi
-lambda data: kind(data.to_py(default_converter=_ffi().decoder))`);
+from comlink_py.pyodide.endpoint import load_ffi
+lambda data: kind(data.to_py(default_converter=load_ffi().decoder))`);
   const expected = [3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25].map((i) => general(messages[i]).toJs({ create_pyproxies: false }));
   const buffers = [buffer.byteLength, [...new Uint8Array(buffer)]]; // restored after delivery
   const idLengths = pyodide.globals.get("id_lengths").toJs();

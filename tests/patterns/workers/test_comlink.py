@@ -9,7 +9,6 @@ random inputs through the same proxies, so no answer can be canned.
 from __future__ import annotations
 
 import base64
-import json
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -46,12 +45,19 @@ def evaluate(page: WatchedPage, script: str, arg: Any = None) -> Any:
     return page.page.evaluate(script, arg)
 
 
-def shown_results(page: WatchedPage) -> dict[str, str]:
-    """The page's result table: call -> the text shown."""
+def shown_results(page: WatchedPage) -> dict[str, dict[str, Any]]:
+    """The page's result table: call -> the raw value (its data-value), the text a person reads
+    and the row's outcome."""
     return evaluate(  # type: ignore[no-any-return]
         page,
-        """Object.fromEntries([...document.querySelectorAll("td[data-call]")]
-            .map((td) => [td.dataset.call, td.textContent]))""",
+        """Object.fromEntries([...document.querySelectorAll("td[data-call]")].map((td) => [
+            td.dataset.call,
+            {
+                value: JSON.parse(td.dataset.value),
+                text: td.textContent,
+                outcome: td.parentElement.dataset.outcome,
+            },
+        ]))""",
     )
 
 
@@ -60,18 +66,43 @@ def test_page_reaches_ready_and_shows_results(rpc_page: WatchedPage, version: st
     status = rpc_page.page.locator("#status").inner_text()
     assert state == "ready", "\n".join([status, *rpc_page.problems])
     shown = shown_results(rpc_page)
-    python = shown["calc.python"]
+    python = shown["calc.python"]["value"]
     assert python.startswith(PYTHON_OF[version])
-    assert shown["calc.add(2, 3)"] == "5"
-    assert shown['calc.greet("page")'] == f"Hello, page, from Python {python} in a worker"
-    assert shown['calc.fail("no such luck")'] == "ValueError: no such luck"
-    sums = {"length": 1000, "sum": sum(i % 256 for i in range(1000))}
-    assert shown["calc.checksum(transfer(1000 bytes))"] == (
-        f"{json.dumps(sums, separators=(',', ':'))}; page's buffer now 0 bytes"
-    )
-    assert shown["calc.count(5, proxy(onProgress))"] == "15"
-    assert json.loads(shown["main-thread Python → worker Python"]) == [42, 10, [1, 2, 3, 4], python]
+    assert shown["calc.add(2, 3)"]["value"] == 5
+    assert shown['calc.greet("page")']["value"] == f"Hello, page, from Python {python} in a worker"
+    assert shown['calc.fail("no such luck")']["value"] == "ValueError: no such luck"
+    sums = {"length": 1000, "sum": sum(i % 256 for i in range(1000)), "pageBuffer": 0}
+    assert shown["calc.checksum(transfer(1000 bytes))"]["value"] == sums
+    assert shown["calc.count(5, proxy(onProgress))"]["value"] == 15
+    assert shown["main-thread Python → worker Python"]["value"] == [42, 10, [1, 2, 3, 4], python]
     rpc_page.assert_clean()
+
+
+def test_a_person_can_tell_values_from_the_expected_error(rpc_page: WatchedPage) -> None:
+    """Issue 14, item 9: the expected error is marked as such, not like a success, and every value
+    of a row with several says what it is."""
+    shown = shown_results(rpc_page)
+    outcomes = {call: row["outcome"] for call, row in shown.items()}
+    assert outcomes.pop('calc.fail("no such luck")') == "expected-error"
+    assert set(outcomes.values()) == {"value"}
+    badges = rpc_page.page.locator("[data-outcome] .badge").all_inner_texts()
+    assert badges.count("⚠ expected error") == 1 and badges.count("✓ value") == len(outcomes)
+    colour = "(row) => getComputedStyle(row).backgroundColor"
+    error_row = rpc_page.page.locator('[data-outcome="expected-error"]').evaluate(colour)
+    value_rows = set(
+        rpc_page.page.locator('[data-outcome="value"]').evaluate_all(f"rows => rows.map({colour})")
+    )
+    assert error_row not in value_rows
+    assert shown['calc.fail("no such luck")']["text"] == (
+        "raised in Python, caught as a JS Error: ValueError: no such luck"
+    )
+    assert shown["calc.checksum(transfer(1000 bytes))"]["text"] == (
+        "length: 1000 · sum: 124716 · page's buffer after the transfer: 0 bytes"
+    )
+    python = shown["calc.python"]["value"]
+    assert shown["main-thread Python → worker Python"]["text"] == (
+        f"add(20, 22): 42 · count(4, callback): 10 · callback saw: [1,2,3,4] · worker's Python: {python}"
+    )
 
 
 def test_calls_resolve_with_the_right_values(rpc_page: WatchedPage, version: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .handlers import BUILT_IN_HANDLERS, Transferred, transfer_handlers
-from .wire import HANDLER, RAW, ProtocolError, WireValue
+from .wire import HANDLER, RAW, ProtocolError, WireValue, describe
 
 if TYPE_CHECKING:
     from .endpoint import Endpoint
@@ -60,6 +60,6 @@ def from_wire(wire: WireValue, endpoint: Endpoint) -> Any:
         name = wire.get("name")
         handler = transfer_handlers.get(name)  # type: ignore[arg-type]
         if handler is None:
-            raise ProtocolError(f"no transfer handler registered under {name!r}")
+            raise ProtocolError(f"no transfer handler registered under {describe(name)}")
         return handler.deserialize(wire.get("value"), endpoint)
-    raise ProtocolError(f"unknown wire value type {kind!r}")
+    raise ProtocolError(f"unknown wire value type {describe(kind)}")

@@ -20,7 +20,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
-from .clone import CLONE_ATOMS, DataCloneError, check_transfer, is_transferable
+from .clone import DataCloneError, check_key, check_transfer, is_transferable
 
 __all__ = ["DecodeError", "decode", "encode", "encode_into"]
 
@@ -40,9 +40,6 @@ _DATETIME: Final = struct.Struct("<HBBBBBIBB")  # y m d H M S us, fold, tz kind
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 _U32_MAX: Final = 2**32 - 1
-
-# The kinds of value that are still hashable after a round trip, so may be dict keys and set members.
-_HASHABLE: Final = CLONE_ATOMS | {memoryview}
 
 _TZ_NAIVE, _TZ_FIXED, _TZ_ZONE = 0, 1, 2
 _STR: Final = ord("s")
@@ -195,7 +192,7 @@ class _Encoder:
                             _known_keys[key] = encoded
                     out += encoded
                 else:
-                    self.check_key(key)
+                    check_key(key)
                     self.value(key)
                 self.value(item)
 
@@ -203,14 +200,8 @@ class _Encoder:
         if not self.seen(value):
             self.out += _TAG_LEN.pack(b"S", len(value))
             for item in value:
-                self.check_key(item)
+                check_key(item)
                 self.value(item)
-
-    def check_key(self, value: Any) -> None:
-        if type(value) not in _HASHABLE and not isinstance(value, BaseException):
-            raise DataCloneError(
-                f"a {type(value).__name__} cannot be a dict key or set member: its copy is not hashable"
-            )
 
     def put_date(self, value: _dt.date) -> None:
         self.out += _TAG_LEN.pack(b"a", value.toordinal())

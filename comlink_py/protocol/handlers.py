@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import builtins
 import traceback
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar, cast
+
+from .wire import describe
 
 if TYPE_CHECKING:
     from .endpoint import Endpoint
 
 __all__ = [
+    "PROXY_HANDLER",
     "Kwargs",
     "ProxyMarked",
     "RemoteError",
@@ -132,11 +135,16 @@ class ThrownValue(RemoteError):
 
 _error_classes: dict[str, type[RemoteError]] = {}
 
+# Built-ins that steer control flow where they are raised: a remote StopIteration raised from a
+# future's await would end the await as a return (a silent None), and StopAsyncIteration would end
+# an ``async for``. Errors of these names arrive as plain ``RemoteError``s.
+_CONTROL_FLOW = frozenset({"StopIteration", "StopAsyncIteration"})
+
 
 def remote_error(name: str, message: str, stack: str | None) -> RemoteError:
     cls = _error_classes.get(name)
     if cls is None:
-        base = getattr(builtins, name, None)
+        base = None if name in _CONTROL_FLOW else getattr(builtins, name, None)
         if isinstance(base, type) and issubclass(base, Exception) and base is not Exception:
             cls = type(f"Remote{name}", (RemoteError, base), {"__module__": __name__})
         else:
@@ -158,24 +166,39 @@ def _describe(exc: BaseException) -> dict[str, Any]:
 
 
 class _ProxyHandler:
+    """``proxy``: the value is served over a new channel and the receiver wraps its other end.
+    Serving and wrapping are the asyncio layer's, which hands them over with ``bind`` when it is
+    imported (as ``Exposer`` takes ``serve``), so this core imports nothing above it."""
+
+    __slots__ = ("expose", "wrap")
+
+    def __init__(self) -> None:
+        self.expose: Callable[[Any, Endpoint], object] | None = None
+        self.wrap: Callable[[Endpoint], Any] | None = None
+
+    def bind(self, expose: Callable[[Any, Endpoint], object], wrap: Callable[[Endpoint], Any]) -> None:
+        self.expose, self.wrap = expose, wrap
+
     def can_handle(self, value: Any) -> bool:
         # A Remote passed on is relayed by reference too, so proxies can be handed around freely.
         return getattr(type(value), "__comlink_by_reference__", False) is True
 
     def serialize(self, value: Any, endpoint: Endpoint) -> tuple[Any, Sequence[Any]]:
-        from .aio import expose
-
         new_channel = getattr(endpoint, "new_channel", None)
         if new_channel is None:
             raise TypeError(f"{type(endpoint).__name__} cannot open channels, so proxy() cannot cross it")
         near, far = new_channel()
-        expose(value.obj if type(value) is ProxyMarked else value, near)
+        self._bound(self.expose)(value.obj if type(value) is ProxyMarked else value, near)
         return far, [far]
 
     def deserialize(self, value: Any, endpoint: Endpoint) -> Any:
-        from .aio import wrap
+        return self._bound(self.wrap)(value)
 
-        return wrap(value)
+    @staticmethod
+    def _bound(function: Callable[..., Any] | None) -> Callable[..., Any]:
+        if function is None:
+            raise RuntimeError("proxy() needs comlink_py's asyncio layer: import comlink_py")
+        return function
 
 
 class _ThrowHandler:
@@ -190,7 +213,7 @@ class _ThrowHandler:
 
     def deserialize(self, value: Any, endpoint: Endpoint) -> Any:
         if not isinstance(value, dict) or "isError" not in value:
-            raise RemoteError(f"malformed throw payload: {value!r}", "ProtocolError")
+            raise RemoteError(f"malformed throw payload: {describe(value)}", "ProtocolError")
         if value["isError"]:
             info = value.get("value")
             if not isinstance(info, dict):
@@ -214,8 +237,11 @@ class _KwargsHandler:
         return Kwargs(value)
 
 
+#: The ``proxy`` handler, which the asyncio layer binds to its ``expose`` and ``wrap``.
+PROXY_HANDLER: Final = _ProxyHandler()
+
 transfer_handlers: dict[str, TransferHandler] = {
-    "proxy": _ProxyHandler(),
+    "proxy": PROXY_HANDLER,
     "throw": _ThrowHandler(),
     "kwargs": _KwargsHandler(),
 }

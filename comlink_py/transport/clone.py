@@ -12,7 +12,15 @@ import datetime as _dt
 from collections.abc import Iterable
 from typing import Any, Final
 
-__all__ = ["CLONE_ATOMS", "DataCloneError", "check_transfer", "is_transferable", "structured_clone"]
+__all__ = [
+    "CLONE_ATOMS",
+    "HASHABLE",
+    "DataCloneError",
+    "check_key",
+    "check_transfer",
+    "is_transferable",
+    "structured_clone",
+]
 
 
 class DataCloneError(TypeError):
@@ -23,6 +31,19 @@ class DataCloneError(TypeError):
 CLONE_ATOMS: Final = frozenset(
     {type(None), bool, int, float, str, bytes, _dt.datetime, _dt.date, _dt.timedelta}
 )
+
+
+# The kinds of value that are still hashable after a copy, so may be dict keys and set members
+# (a tuple arrives as a list, which is not).
+HASHABLE: Final = CLONE_ATOMS | {memoryview}
+
+
+def check_key(value: Any) -> None:
+    """Refuse a dict key or set member whose copy could not be one."""
+    if type(value) not in HASHABLE and not isinstance(value, BaseException):
+        raise DataCloneError(
+            f"a {type(value).__name__} cannot be a dict key or set member: its copy is not hashable"
+        )
 
 
 def is_transferable(value: object) -> bool:
@@ -51,7 +72,10 @@ def structured_clone(value: Any, transfer: Iterable[Any] = ()) -> Any:
     """
     transfer = check_transfer(transfer)
     moved = {id(item): bytearray(item) if isinstance(item, bytearray) else item for item in transfer}
-    result = _Cloner(moved).clone(value)
+    try:
+        result = _Cloner(moved).clone(value)
+    except RecursionError:
+        raise DataCloneError("the value is nested too deeply to be cloned") from None
     for item in transfer:
         if isinstance(item, bytearray):
             item.clear()
@@ -85,7 +109,7 @@ class _Cloner:
             self.memo[key] = result
             result.update(
                 {
-                    (k if type(k) in atoms else clone(k)): (v if type(v) in atoms else clone(v))
+                    (k if type(k) in atoms else self.key(k)): (v if type(v) in atoms else clone(v))
                     for k, v in value.items()
                 }
             )
@@ -93,7 +117,7 @@ class _Cloner:
         if kind is set or kind is frozenset:
             copied: set[Any] = set()
             self.memo[key] = copied
-            copied.update([clone(v) for v in value])
+            copied.update([self.key(v) for v in value])
             return copied
         if kind is bytearray:
             return self.memo.setdefault(key, bytearray(value))
@@ -108,6 +132,10 @@ class _Cloner:
         raise DataCloneError(
             f"{kind.__qualname__} could not be cloned; pass it with proxy() to send a reference"
         )
+
+    def key(self, value: Any) -> Any:
+        check_key(value)
+        return self.clone(value)
 
     def _exception(self, exc: BaseException) -> BaseException:
         args = [self.clone(a) for a in exc.args]

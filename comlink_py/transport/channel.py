@@ -11,18 +11,23 @@ import asyncio
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final
 
+from ..protocol.endpoint import Listener, MessageEvent, call_each
 from .clone import structured_clone
-from .endpoint import Listener, MessageEvent, call_each
 
-__all__ = ["MessageChannel", "MessagePort"]
+__all__ = ["PEER_CLOSED", "MessageChannel", "MessagePort"]
 
-_CLOSE = object()  # queued after the messages a closing peer sent before it closed
+#: Queued after the messages a closing peer sent before it closed.
+PEER_CLOSED: Final = object()
 
 
 class MessagePort:
-    """One end of a ``MessageChannel``; implements the ``Endpoint`` protocol."""
+    """One end of a ``MessageChannel``; implements the ``Endpoint`` protocol.
+
+    Transports built on it (``comlink_py.transport.connection``) use the hooks ``entangle``,
+    ``receive``, ``peer_closed``, ``shut`` and ``detach`` rather than its fields.
+    """
 
     def __init__(self) -> None:
         self._peer: MessagePort | None = None
@@ -40,7 +45,7 @@ class MessagePort:
         data = structured_clone(message, transfer)
         peer = self._peer
         if peer is not None and not peer.closed:
-            peer._enqueue(data)
+            peer.receive(data)
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -64,8 +69,8 @@ class MessagePort:
             self._loop, self._thread = loop, threading.get_ident()
             while self._queue:
                 item = self._queue.popleft()
-                if item is _CLOSE:
-                    self._schedule(self._shut)
+                if item is PEER_CLOSED:
+                    self._schedule(self.shut)
                 else:
                     self._schedule(self._deliver, item)
 
@@ -73,24 +78,31 @@ class MessagePort:
         """Disentangle both ends. The peer still receives what was posted before, then learns of
         the close: each side's close listeners run once, on that side's loop."""
         peer, self._peer = self._peer, None
-        self._shut()
+        self.shut()
         if peer is not None:
-            peer._peer_closed()
+            peer.peer_closed()
 
-    def _peer_closed(self) -> None:
+    # -- hooks for transports -----------------------------------------------------------------
+
+    def entangle(self, peer: MessagePort) -> None:
+        """Make this port and ``peer`` the two ends of one channel."""
+        self._peer, peer._peer = peer, self
+
+    def peer_closed(self) -> None:
         """The other end went away: the close is queued behind what it sent, for this side's loop."""
         self._peer = None
         with self._lock:
             if self._loop is None:
-                self._queue.append(_CLOSE)
+                self._queue.append(PEER_CLOSED)
             else:
-                self._schedule(self._shut)
+                self._schedule(self.shut)
 
     def new_channel(self) -> tuple[MessagePort, MessagePort]:
         channel = MessageChannel()
         return channel.port1, channel.port2
 
-    def _shut(self) -> None:
+    def shut(self) -> None:
+        """Close this end only, telling its close listeners (once), not the peer."""
         with self._lock:
             if self.closed:
                 return
@@ -98,12 +110,30 @@ class MessagePort:
             callbacks, self._close_listeners = self._close_listeners, []
         call_each(callbacks)
 
-    def _enqueue(self, data: Any) -> None:
+    def receive(self, data: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """A message from the peer: delivered in this call if the port was started on ``loop``
+        (the caller's, running now), else queued for its own loop (or until it starts)."""
+        if loop is not None and self._loop is loop:
+            self._deliver(data)
+            return
         with self._lock:
             if self._loop is None:
                 self._queue.append(data)
             else:
                 self._schedule(self._deliver, data)
+
+    def detach(self) -> tuple[MessagePort | None, list[Any]]:
+        """Neuter this end as it is transferred away: closed without telling anyone, unlinked from
+        its peer. Returns the peer (unlinked too) and what was queued here (``PEER_CLOSED`` marks
+        where the peer closed), for the transport to carry to the end's new home."""
+        with self._lock:
+            backlog = list(self._queue)
+            self._queue.clear()
+            self.closed = True
+        peer, self._peer = self._peer, None
+        if peer is not None:
+            peer._peer = None
+        return peer, backlog
 
     def _schedule(self, fn: Callable[..., None], *args: Any) -> None:
         loop = self._loop
@@ -130,5 +160,4 @@ class MessageChannel:
     def __init__(self) -> None:
         self.port1 = MessagePort()
         self.port2 = MessagePort()
-        self.port1._peer = self.port2
-        self.port2._peer = self.port1
+        self.port1.entangle(self.port2)

@@ -67,14 +67,17 @@ class Caller(Generic[Token]):
         self.pending[msg_id] = token
         return msg, transferables
 
-    def receive(self, data: Any) -> tuple[Token, Outcome] | None:
-        """Match a response to its call; anything else (not ours, no id, not a mapping) is ``None``."""
+    def receive(self, data: Any, error: Exception | None = None) -> tuple[Token, Outcome] | None:
+        """Match a response to its call; anything else (not ours, no id, not a mapping) is ``None``.
+        ``error`` is the transport's, for a response it could not decode: the call fails with it."""
         if not isinstance(data, dict):
             return None
         msg_id = data.get("id")
         token = self.pending.pop(msg_id, None) if type(msg_id) is str else None
         if token is None:
             return None
+        if error is not None:
+            return token, Outcome(error=error)
         if data.get("type") == wire.RAW:  # most answers: read in place, no decoding to fail
             return token, Outcome(data.get("value"))
         try:

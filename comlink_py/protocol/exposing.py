@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import wire
 from .codec import from_wire, is_plain_atom, to_wire
 from .handlers import Kwargs, ProxyMarked, Thrown, Transferred, finalizer
+from .policy import Policy
 from .wire import APPLY, CONSTRUCT, ENDPOINT, GET, RAW, SET, ProtocolError
 
 if TYPE_CHECKING:
@@ -91,12 +92,15 @@ class Exposer:
         *,
         allowed_origins: Sequence[Origin] = ("*",),
         allow_private: bool = False,
+        strict: bool = False,
     ) -> None:
         self.obj = obj
         self.endpoint = endpoint
         self.serve = serve
         self.allowed_origins = tuple(allowed_origins)
         self.allow_private = allow_private
+        # None: every peer is trusted, and paths are walked as they are (allow_private=True).
+        self.policy: Policy | None = None if allow_private else Policy(obj, strict=strict)
         self._any_origin = "*" in self.allowed_origins  # the default: no per-message check
 
     # -- requests in --------------------------------------------------------------------------
@@ -114,10 +118,14 @@ class Exposer:
         if type(kind) is str and kind in _RESPONSE_TYPES:  # a list would not even hash
             return None
         id = data.get("id")
+        if event.error is not None:  # the transport could decode only part of it: say what failed
+            return Dispatch(id, "", None, event.error) if id is not None else None
         try:
             request = wire.parse_request(data)
-        except ProtocolError as error:
-            return Dispatch(id, str(kind), None, error) if id is not None else None
+        except Exception as error:  # every request with an id gets an answer, whatever it holds
+            if not isinstance(error, ProtocolError):
+                error = ProtocolError(f"malformed request: {type(error).__name__}: {error}")
+            return Dispatch(id, kind if type(kind) is str else "", None, error) if id is not None else None
         return Dispatch(id, request["type"], request)
 
     def perform(self, dispatch: Dispatch) -> Any:
@@ -132,6 +140,8 @@ class Exposer:
             if not callable(target):
                 name = ".".join(path) or "the exposed object"
                 raise TypeError(f"{name} is not callable")
+            if self.policy is not None:
+                self.policy.check_call(target, kind == CONSTRUCT)
             wires = request["argumentList"]
             if wires:
                 endpoint = self.endpoint
@@ -158,40 +168,40 @@ class Exposer:
     # -- paths --------------------------------------------------------------------------------
 
     def resolve(self, path: Sequence[str]) -> Any:
+        """The object at ``path``, each step allowed by the policy (see ``comlink_py.protocol.policy``)."""
         obj = self.obj
+        policy = self.policy
         for segment in path:  # each step inline: a call per step costs more than the step
             shape = _shapes.get(type(obj)) if abc.get_cache_token() == _shapes_token else None
             if shape is None:
                 shape = _shape(type(obj))
             if shape is _MAPPING:
                 if segment in obj:
-                    obj = obj[segment]
+                    obj = obj[segment] if policy is None else policy.check_reached(obj[segment], segment)
                     continue
             elif shape is _SEQUENCE:
                 if segment.isdecimal():
                     obj = obj[int(segment)]
+                    if policy is not None:
+                        policy.check_reached(obj, segment)
                     continue
                 if segment == "length":
                     obj = len(obj)
                     continue
-            if segment[:1] == "_":
-                self._check_name(segment)
-            obj = getattr(obj, segment)
+            obj = getattr(obj, segment) if policy is None else policy.step(obj, segment)
         return obj
 
-    def _check_name(self, name: str) -> None:
-        if name.startswith("_") and not self.allow_private:
-            raise PermissionError(
-                f"access to private name {name!r} is refused (expose with allow_private=True to allow)"
-            )
-
     def _assign(self, parent: Any, segment: str, value: Any) -> None:
-        if isinstance(parent, dict):
+        policy = self.policy
+        if type(parent) is ProxyMarked and policy is not None:  # what it marks is what is set
+            parent = parent.obj
+        if isinstance(parent, dict):  # the root, or a dict a step checked
             parent[segment] = value
         elif isinstance(parent, list) and segment.isdecimal():
             parent[int(segment)] = value
         else:
-            self._check_name(segment)
+            if policy is not None:
+                policy.check_assign(parent, segment)
             setattr(parent, segment, value)
 
     # -- responses out ------------------------------------------------------------------------

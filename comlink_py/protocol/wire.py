@@ -19,11 +19,14 @@ __all__ = [
     "HANDLER",
     "MESSAGE_TYPES",
     "RAW",
+    "RAW_WIRE_VALUE_KEYS",
     "RELEASE",
+    "REQUEST_KEYS",
     "SET",
     "ProtocolError",
     "Request",
     "WireValue",
+    "describe",
     "new_id",
     "parse_request",
     "request",
@@ -40,6 +43,12 @@ MESSAGE_TYPES: Final = frozenset({GET, SET, APPLY, CONSTRUCT, ENDPOINT, RELEASE}
 
 RAW: Final = "RAW"
 HANDLER: Final = "HANDLER"
+
+#: Key orders, as Comlink's ``Object.assign`` calls make them and ``request`` builds them: a request
+#: with all its keys (GET has the first three, ENDPOINT and RELEASE the first two), and a RAW wire
+#: value.
+REQUEST_KEYS: Final = ("id", "type", "path", "argumentList")
+RAW_WIRE_VALUE_KEYS: Final = ("type", "value")
 
 MessageType = Literal["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "RELEASE"]
 
@@ -101,6 +110,16 @@ def response(wire_value: WireValue, id: str) -> dict[str, Any]:
     return msg
 
 
+def describe(value: Any, limit: int = 60) -> str:
+    """A short ``repr`` of a peer's value for an error message, which never raises: a peer's value
+    can be too large to print (an int of 10**5000 digits) or too deep (RecursionError)."""
+    try:
+        text = repr(value)
+    except Exception:  # RecursionError too
+        return f"a {type(value).__name__} that cannot be shown"
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
+
+
 def check_wire_value(value: Any, where: str, index: int | None = None) -> WireValue:
     """``value`` if it is a wire value; ``where`` (with ``index``, formatted only for the error)
     names it in the error."""
@@ -117,7 +136,7 @@ def check_wire_value(value: Any, where: str, index: int | None = None) -> WireVa
         if not isinstance(value.get("name"), str):
             raise ProtocolError(f"{where} is a HANDLER wire value without a string 'name'")
         return value  # type: ignore[return-value]
-    raise ProtocolError(f"{where} has unknown wire value type {kind!r} (expected 'RAW' or 'HANDLER')")
+    raise ProtocolError(f"{where} has unknown wire value type {describe(kind)} (expected 'RAW' or 'HANDLER')")
 
 
 def parse_request(data: Mapping[str, Any]) -> Request:
@@ -132,7 +151,7 @@ def parse_request(data: Mapping[str, Any]) -> Request:
     except TypeError:  # unhashable, a list say
         known = False
     if not known:
-        raise ProtocolError(f"unknown message type {kind!r}")
+        raise ProtocolError(f"unknown message type {describe(kind)}")
     path = data.get("path")
     filled = path is None
     if filled:

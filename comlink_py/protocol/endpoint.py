@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Endpoint", "Listener", "MessageEvent", "call_each"]
+__all__ = ["Endpoint", "Listener", "MessageEvent", "call_each", "close", "start"]
 
 log = logging.getLogger("comlink_py")
 
@@ -20,11 +20,14 @@ log = logging.getLogger("comlink_py")
 @dataclass(slots=True)
 class MessageEvent:
     """One delivered message: ``data`` is already plain Python; ``origin`` is the sender's origin
-    string when the transport knows it (browsers do), else ``None``. Not frozen: one is made per
-    message, and a frozen dataclass's ``__init__`` costs three times as much."""
+    string when the transport knows it (browsers do), else ``None``. ``error`` is set when the
+    transport could not decode the whole message: ``data`` then holds what it could (at least the
+    ``id``, so the request is answered with the error). Not frozen: one is made per message, and a
+    frozen dataclass's ``__init__`` costs three times as much."""
 
     data: Any
     origin: str | None = None
+    error: Exception | None = None
 
 
 Listener = Callable[[MessageEvent], None]
@@ -38,7 +41,10 @@ class Endpoint(Protocol):
     a MessagePort needs), ``close()``, ``new_channel()`` (a pair of connected endpoints of the same
     kind that can be transferred over this one: the proxy handler and ENDPOINT need it), and
     ``add_close_listener(callback)`` (called once when the peer goes away, so pending calls fail
-    instead of hanging).
+    instead of hanging), and ``post_answer(id, value)``, which ``expose`` calls instead of
+    ``post_message`` to answer request ``id`` with an atom ``value`` (None, bool, int, float, str):
+    it must post ``{"type": "RAW", "value": value, "id": id}``, and may do so faster (a
+    ``JsEndpoint`` reuses the id JS still holds while that request is being delivered).
     """
 
     def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None: ...
@@ -57,3 +63,17 @@ def call_each(callbacks: Iterable[Callable[..., None]], *args: Any) -> None:
             callback(*args)
         except Exception:
             log.exception("listener %r failed", callback)
+
+
+def start(endpoint: Endpoint) -> None:
+    """Call the endpoint's optional ``start()``: a port delivers nothing until started."""
+    method = getattr(endpoint, "start", None)
+    if method is not None:
+        method()
+
+
+def close(endpoint: Endpoint) -> None:
+    """Call the endpoint's optional ``close()``."""
+    method = getattr(endpoint, "close", None)
+    if method is not None:
+        method()

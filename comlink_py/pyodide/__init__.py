@@ -1,0 +1,1 @@
+"""The Pyodide adapter: JS objects that post messages seen as ``Endpoint`` objects."""

@@ -1,0 +1,31 @@
+// Types of the shim's browser entry (browser.mjs).
+import type * as ComlinkModule from "comlink";
+import type { PyodideAPI } from "pyodide";
+import type { MainCode, Progress, PythonWorkerBase, SharedOptions } from "./common.d.mts";
+
+export type { MainCode, Progress, PythonWorkerBase, SharedOptions };
+
+/** JS Comlink, loaded from the node_modules/ folder beside the shim. */
+export declare const Comlink: typeof ComlinkModule;
+
+/** The Pyodide builds the shim starts: "314" (Python 3.14, module worker) or "0.28" (3.13, classic). */
+export type PyodideVersion = "314" | "0.28";
+
+export type PythonWorkerOptions = MainCode &
+  SharedOptions & {
+    /** Which Pyodide (default "314"). */
+    pyodide?: PyodideVersion;
+  };
+
+export interface PythonWorker<T> extends PythonWorkerBase<T> {
+  /** The Web Worker: anything else speaking Comlink's protocol can wrap it too. */
+  readonly worker: Worker;
+  /** Stop the worker; later calls fail. */
+  terminate(): void;
+}
+
+/** Start Python in a Web Worker and wrap the object it exposes, typed as `T`. */
+export declare function startPythonWorker<T = unknown>(options: PythonWorkerOptions): PythonWorker<T>;
+
+/** Pyodide on this thread (a page or a worker) with comlink_py importable. */
+export declare function loadPython(options?: { pyodide?: PyodideVersion }): Promise<PyodideAPI>;

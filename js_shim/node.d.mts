@@ -1,0 +1,35 @@
+// Types of the shim's Node entry (node.mjs).
+import type { Worker } from "node:worker_threads";
+import type { PyodideAPI } from "pyodide";
+import type { MainCode, Progress, PythonWorkerBase, SharedOptions } from "./common.d.mts";
+
+export type { MainCode, Progress, PythonWorkerBase, SharedOptions };
+
+/** Where Pyodide and comlink_py's sources come from. */
+export interface LoadOptions {
+  /** Pyodide's folder (default: the pyodide package in node_modules). */
+  indexURL?: string;
+  /** The folder of comlink_py's sources (default: the package's copy, or this repository's). */
+  packageDir?: string;
+}
+
+export type PythonWorkerOptions = MainCode &
+  SharedOptions &
+  LoadOptions & {
+    /** true: the worker does not keep Node running, except while it starts and while a call
+     *  waits for its answer. By default it does until terminate() (or `await using`). */
+    unref?: boolean;
+  };
+
+export interface PythonWorker<T> extends PythonWorkerBase<T> {
+  /** The worker thread. */
+  readonly worker: Worker;
+  /** Stop the worker and close its ports; later calls fail. */
+  terminate(): Promise<void>;
+}
+
+/** Start Python in a worker thread and wrap the object it exposes, typed as `T`. */
+export declare function startPythonWorker<T = unknown>(options: PythonWorkerOptions): PythonWorker<T>;
+
+/** Pyodide on this thread with comlink_py importable. */
+export declare function loadPython(options?: LoadOptions & { debug?: boolean }): Promise<PyodideAPI>;

@@ -1,0 +1,350 @@
+"""The exposure policy: a peer reaches only what the exposed object offers, never the interpreter.
+
+Each door found in review has a regression test here; the hypothesis test walks random hostile
+paths over a rich object graph (tests/interop/py/hostile_graph.py) and asks the oracle whether anything
+escaped. The same walk runs in real Pyodide in tests/interop/test_hostile.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import comlink_py as c
+from comlink_py.protocol.exposing import Exposer
+from comlink_py.protocol.handlers import Thrown
+from tests.helpers import recording_channel, run
+from tests.interop.py import hostile_graph
+
+ORACLE = hostile_graph.Oracle()
+
+
+def connect(obj: Any, strict: bool = False, **options: Any) -> c.Remote[Any]:
+    channel = c.MessageChannel()
+    c.expose(obj, channel.port2, strict=strict, **options)
+    return c.wrap(channel.port1, timeout=5)
+
+
+async def refused(call: Any, *words: str) -> str:
+    """The message of the PermissionError (or TypeError) ``call`` is answered with."""
+    with pytest.raises(c.RemoteError) as info:
+        await call
+    assert info.value.name in ("PermissionError", "TypeError"), info.value
+    for word in words:
+        assert word in info.value.message, info.value.message
+    return info.value.message
+
+
+# -- 1. CONSTRUCT and coroutines, generators --------------------------------------------------
+
+
+class Work:
+    async def work(self) -> int:
+        return 1
+
+    def rows(self) -> Any:
+        yield 1
+
+    def coroutine_by_hand(self) -> Any:
+        return c.proxy(self.rows())
+
+
+def test_construct_constructs_classes_only() -> None:
+    async def go() -> None:
+        api = connect(Work())
+        await refused(c.construct(api.work), "CONSTRUCT constructs classes only")
+        await refused(c.construct(api.rows), "classes only")
+        assert await api.work() == 1  # the method itself still works
+
+    run(go())
+
+
+def test_a_proxied_generator_is_not_walked_to_its_frame() -> None:
+    async def go() -> None:
+        generator = await connect(Work()).coroutine_by_hand()
+        await refused(generator.gi_frame, "gi_frame", "interpreter internals")
+        await refused(generator.gi_frame.f_builtins["eval"]("1+1"), "gi_frame")
+        await refused(generator.send(None), "send")
+
+    run(go())
+
+
+# -- 2. no error name changes control flow ----------------------------------------------------
+
+
+def test_a_remote_stop_iteration_is_raised_not_returned() -> None:
+    class Api:
+        def empty(self) -> Any:
+            return next(iter([]))
+
+        async def empty_async(self) -> Any:
+            raise StopAsyncIteration("done")
+
+    async def go() -> None:
+        api = connect(Api())
+        with pytest.raises(c.RemoteError) as info:
+            await api.empty()
+        assert info.value.name == "StopIteration"
+        assert not isinstance(info.value, StopIteration)
+        with pytest.raises(c.RemoteError) as info:
+            await api.empty_async()
+        assert info.value.name == "StopAsyncIteration"
+        assert not isinstance(info.value, StopAsyncIteration)
+
+    run(go())
+
+
+def test_a_thrown_error_named_stop_iteration_from_a_peer_is_an_error() -> None:
+    async def go() -> None:
+        channel = c.MessageChannel()
+        remote, far = c.wrap(channel.port1, timeout=5), channel.port2
+
+        def answer(event: c.MessageEvent) -> None:
+            error = {"isError": True, "value": {"name": "StopIteration", "message": "7", "stack": ""}}
+            far.post_message({"type": "HANDLER", "name": "throw", "value": error, "id": event.data["id"]})
+
+        far.add_listener(answer)
+        far.start()
+        with pytest.raises(c.RemoteError) as info:
+            await remote.anything()
+        assert info.value.name == "StopIteration" and info.value.message == "7"
+
+    run(go())
+
+
+# -- 3. every request with an id gets exactly one answer ----------------------------------------
+
+
+def _deep(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"id": "a", "type": 10**5000},
+        {"id": "a", "type": _deep(5000)},
+        {"id": "a", "type": "APPLY", "path": [], "argumentList": [{"type": 10**5000}]},
+        {"id": "a", "type": "APPLY", "path": [], "argumentList": [{"type": "HANDLER", "name": _deep(5000)}]},
+        {"id": "a", "type": "SET", "path": ["x"], "value": {"type": _deep(5000)}},
+        {"id": "a", "type": "GET", "path": [10**5000]},
+    ],
+    ids=["huge-type", "deep-type", "huge-wire-type", "deep-handler-name", "deep-set-value", "huge-path"],
+)
+def test_malformed_requests_that_cannot_be_printed_are_answered(message: dict[str, Any]) -> None:
+    async def go() -> None:
+        _, far = recording_channel()
+        exposer = Exposer(lambda: 1, far, lambda obj, ep: None)
+        dispatch = exposer.receive(c.MessageEvent(message))
+        assert dispatch is not None and dispatch.error is not None
+        assert dispatch.id == "a"
+        answer, _ = exposer.reply(dispatch, Thrown(dispatch.error))
+        assert answer["id"] == "a" and answer["name"] == "throw"
+        assert len(answer["value"]["value"]["message"]) < 300
+
+    run(go())
+
+
+# -- 4. transports agree on what cannot be cloned ---------------------------------------------
+
+
+def test_in_memory_clone_refuses_deep_nesting_and_tuple_keys_clearly() -> None:
+    class Api:
+        def echo(self, value: Any) -> Any:
+            return value
+
+    async def go() -> None:
+        api = connect(Api())
+        with pytest.raises(c.DataCloneError, match="nested too deeply"):
+            await api.echo(_deep(5000))
+        with pytest.raises(c.DataCloneError, match="tuple cannot be a dict key"):
+            await api.echo({(1, 2): 3})
+        assert await api.echo(_deep(50)) == _deep(50)
+
+    run(go())
+
+
+# -- 5. modules, JS objects, class machinery, SET ---------------------------------------------
+
+
+class Holder:
+    def __init__(self) -> None:
+        self.codec = json
+        self.mods = {"os": __import__("os")}
+        self.items = [1, 2]
+        self.greeting = "Hello {}"
+        self.Thing = hostile_graph.Thing
+
+
+def test_a_module_held_in_an_attribute_is_not_entered_or_changed() -> None:
+    async def go() -> None:
+        api = connect(Holder())
+        await refused(api.codec.codecs.sys.modules.os.getpid(), "'codec'", "module 'json'")
+        await refused(api.codec.dumps([1]), "module 'json'")
+        await refused(c.construct(api.codec.codecs.sys.modules.io.FileIO, "/etc/hostname"), "module")
+        await refused(c.assign(api.codec.anything, 7), "module")
+        assert not hasattr(json, "anything")
+        await refused(api.mods.os.getpid(), "module 'os'")
+
+    run(go())
+
+
+def test_class_machinery_beyond_the_users_own_attributes_is_closed() -> None:
+    async def go() -> None:
+        api = connect(Holder())
+        assert await api.Thing.kind == "thing"
+        assert await api.Thing.sm() == "static"
+        await refused(api.Thing.mro(), "its own code defines")
+        await refused(c.assign(api.Thing.kind, "changed"), "SET")
+        counter = await c.construct(api.Thing, 5)
+        assert await counter.increment() == 6
+        await refused(api.greeting.format("{0}"), "format")
+        assert await api.greeting.upper() == "HELLO {}"
+        assert await api.items.append(3) is None and await api.items == [1, 2, 3]
+
+    run(go())
+
+
+def test_private_names_are_still_refused_and_allow_private_turns_the_policy_off() -> None:
+    class Account:
+        def __init__(self) -> None:
+            self._balance = 100
+            self.codec = json
+
+    async def go() -> None:
+        await refused(connect(Account())._balance, "allow_private")
+        trusted = connect(Account(), allow_private=True)
+        assert await trusted._balance == 100
+        assert await trusted.codec.dumps([1]) == "[1]"
+
+    run(go())
+
+
+class Careless:
+    """An author who stored the interpreter's own tools in public attributes."""
+
+    def __init__(self) -> None:
+        import os
+        import pickle
+        import subprocess
+
+        self.loads = pickle.loads
+        self.run = subprocess.run
+        self.remove = os.remove
+        self.evaluate = eval
+        self.posix = vars(__import__("posix"))
+        self.os = c.proxy(os)
+        self.size = len
+
+
+def test_functions_that_run_what_the_caller_writes_are_refused_wherever_they_are() -> None:
+    async def go() -> None:
+        api = connect(Careless())
+        for call in (
+            api.loads(b"cos\nsystem\n(S'true'\ntR."),
+            api.run(["true"]),
+            api.remove("/nonexistent"),
+            api.evaluate("1+1"),
+            api.posix.system("true"),
+            api.os.system("true"),
+            api.os.path.exists("/"),
+        ):
+            await refused(call)
+        assert await api.size([1, 2]) == 2  # a harmless built-in the author offered
+        await refused(c.assign(api.os.obj, 1))
+
+    run(go())
+
+
+# -- strict mode ------------------------------------------------------------------------------
+
+
+class Marked:
+    __comlink_exposed__ = ("version",)
+
+    def __init__(self) -> None:
+        self.version = "1.0"
+        self.secret = "no"
+
+    @c.exposed
+    def ping(self) -> str:
+        return "pong"
+
+    def helper(self) -> str:
+        return "internal"
+
+
+def test_a_class_that_marks_members_serves_only_those_even_without_strict() -> None:
+    async def go() -> None:
+        api = connect(Marked())
+        assert await api.ping() == "pong" and await api.version == "1.0"
+        await refused(api.helper(), "strict mode")
+        await refused(api.secret, "strict mode")
+
+    run(go())
+
+
+def test_strict_mode_serves_nothing_unmarked() -> None:
+    async def go() -> None:
+        api = connect(Holder(), strict=True)
+        await refused(api.items, "strict mode")
+        data = connect({"k": [1, 2]}, strict=True)
+        assert await data.k == [1, 2]  # keys and indexes are data, not names
+        await refused(data.k.append(3), "built-in data")
+
+    run(go())
+
+
+# -- the walk ---------------------------------------------------------------------------------
+
+steps = st.builds(
+    hostile_graph.Step,
+    root=st.integers(0, 3),
+    operation=st.sampled_from(hostile_graph.OPERATIONS),
+    path=st.lists(st.sampled_from(hostile_graph.VOCABULARY), max_size=6),
+    args=st.lists(st.sampled_from([*hostile_graph.ARGUMENTS, hostile_graph.CALLBACK]), max_size=2),
+)
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["public", "strict"])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(walk=st.lists(steps, min_size=1, max_size=10))
+def test_no_random_hostile_path_reaches_the_interpreter(strict: bool, walk: list[hostile_graph.Step]) -> None:
+    before = hostile_graph.module_state()
+    with ORACLE.watch():
+        run(hostile_graph.walk(connect, walk, strict=strict, timeout=2))
+    assert hostile_graph.module_state() == before, "a SET changed a module"
+
+
+def test_the_oracle_sees_an_escape_when_the_policy_is_off() -> None:
+    """The walk's oracle is not blind: with the policy off, the issue's first door opens."""
+    door = [hostile_graph.Step(0, "GET", ["codec", "codecs", "sys", "modules", "os"], [])]
+    with pytest.raises(hostile_graph.Escape, match="yielded module"), ORACLE.watch():
+        run(hostile_graph.walk(lambda obj, strict: connect(obj, allow_private=True), door))
+    frame = [hostile_graph.Step(0, "GET", ["frames", "0", "f_builtins"], [])]
+    with pytest.raises(hostile_graph.Escape), ORACLE.watch():
+        run(hostile_graph.walk(lambda obj, strict: connect(obj, allow_private=True), frame))
+
+
+def test_the_walk_does_reach_what_the_graph_offers() -> None:
+    """Not every path is refused: the walk meets real answers too."""
+
+    async def go() -> None:
+        api = connect(hostile_graph.Api())
+        assert await api.data.k[1].x == 2
+        assert await api.counter.increment(2) == 3
+        assert await api.numbers.length == 3
+        assert await api.work() == 1
+        thing = await api.make(4)
+        assert await thing.x == 4
+        seen: list[Any] = []
+        assert await api.call_back(c.proxy(lambda x: seen.append(x) or x), 9) == 9
+
+    run(go())
