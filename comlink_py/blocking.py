@@ -6,23 +6,24 @@ Requests are built by the wrapping core (``wrapping.Caller``) exactly as ``Remot
 listeners on this thread, answers and requests alike. So a ``proxy()`` callback that the peer
 calls before it answers is served by the waiting caller itself instead of deadlocking it.
 
-The waiting endpoints: ``comlink_py.waiting`` (in-memory channels, another thread's loop serving),
-``comlink_py.blocking_process`` (a ``comlink_py.process`` worker) and ``comlink_py.shared``
-(Pyodide workers, over a SharedArrayBuffer the JS shim provides).
+The waiting endpoints: ``comlink_py.transport.waiting`` (in-memory channels, another thread's
+loop serving), ``comlink_py.transport.sync_connection`` (a ``comlink_py.blocking_process`` worker)
+and ``comlink_py.pyodide.shared`` (Pyodide workers, over a SharedArrayBuffer the JS shim provides).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast, overload, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
 
-from .aio import ConnectionClosedError, ReleasedProxyError, Remote
+from .aio import ConnectionClosedError, ReleasedProxyError, Remote, unwrap
 from .protocol import wire
-from .protocol.endpoint import Endpoint, MessageEvent, close, start
+from .protocol.endpoint import UNANSWERED, Endpoint, MessageEvent, WaitingEndpoint, close, start
 from .protocol.wrapping import Caller, Outcome
+from .resume import set_running_loop
+from .transport.waiting import adopt_port
 
 __all__ = [
     "UNANSWERED",
@@ -41,27 +42,6 @@ log = logging.getLogger("comlink_py")
 #: The longest a call waits without looking at its deadline and whether the peer is gone: a peer
 #: that dies unnoticed by the transport, or a KeyboardInterrupt, is seen within this.
 SLICE = 0.1
-
-
-@runtime_checkable
-class WaitingEndpoint(Endpoint, Protocol):
-    """An endpoint a thread can block on. ``wait(timeout)`` returns once it delivered what arrived
-    to the listeners (on the calling thread), or after ``timeout`` seconds; a peer that is gone is
-    reported to its close listeners (``add_close_listener``, which a waiting endpoint must have).
-    ``adopt(endpoint)`` makes an endpoint that arrived in a message (a returned proxy) one that
-    waits with this one, so that calls through it block too. An endpoint may also have
-    ``wait_answer(msg_id, timeout)``: ``wait``, except that a plain answer to the request
-    ``msg_id`` (a RAW wire value) is returned as its value instead of delivered, and
-    ``UNANSWERED`` when none came; a transport where delivering costs more uses it.
-    """
-
-    def wait(self, timeout: float) -> None: ...
-
-    def adopt(self, endpoint: Endpoint) -> WaitingEndpoint: ...
-
-
-#: What ``wait_answer`` returns when the answer it waits for did not come (see ``WaitingEndpoint``).
-UNANSWERED: Any = object()
 
 
 class _Pending:
@@ -123,12 +103,11 @@ class _SyncLink:
             self._on_message(MessageEvent({"type": wire.RAW, "value": value, "id": msg_id}))
 
     def _wait(self, pending: _Pending, msg_id: str) -> None:
-        outer = asyncio._get_running_loop()
-        asyncio._set_running_loop(_BLOCKED)  # type: ignore[arg-type]
+        outer = set_running_loop(_BLOCKED)
         try:
             self._wait_blocked(pending, self._waiter(msg_id))
         finally:
-            asyncio._set_running_loop(outer)
+            set_running_loop(outer)
 
     def _waiter(self, msg_id: str) -> Callable[[float], None]:
         """``wait(timeout)`` for the answer to ``msg_id``, through ``wait_answer`` if there is one."""
@@ -159,11 +138,7 @@ class _SyncLink:
         """A proxy that arrived (a ``Remote`` the proxy handler made) becomes a ``SyncRemote``."""
         if type(value) is not Remote:
             return value
-        link = object.__getattribute__(value, "_link")
-        endpoint = self.endpoint.adopt(link.endpoint)
-        link.endpoint.remove_listener(link._on_message)  # the async wrap never sends: it is dropped
-        link.released = True
-        return SyncRemote(_SyncLink(endpoint, self.timeout))
+        return SyncRemote(_SyncLink(self.endpoint.adopt(unwrap(value)), self.timeout))
 
     def release(self) -> None:
         if self.released:
@@ -280,11 +255,9 @@ def _path_of(remote: SyncRemote[Any]) -> tuple[str, ...]:
 
 def waiting(endpoint: Endpoint) -> WaitingEndpoint:
     """``endpoint`` as one a thread can block on: a ``WaitingEndpoint`` as it is, an unstarted
-    in-memory ``MessagePort`` adopted by ``comlink_py.waiting``."""
+    in-memory ``MessagePort`` adopted by ``comlink_py.transport.waiting``."""
     if isinstance(endpoint, WaitingEndpoint):
         return endpoint
-    from .waiting import adopt_port
-
     adopted = adopt_port(endpoint)
     if adopted is None:
         raise TypeError(
