@@ -14,20 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..protocol.endpoint import Endpoint, Listener, MessageEvent, call_each
-from . import binary
+from . import binary, frames
 from .clone import DataCloneError
-from .frames import (
-    CLOSE,
-    HEAD,
-    MESSAGE,
-    OPENED_BY_PEER,
-    PORTS,
-    SIZE,
-    close_frame,
-    flip,
-    port_table,
-    read_port_table,
-)
 
 __all__ = ["SyncConnection", "SyncPort"]
 
@@ -112,7 +100,7 @@ class SyncConnection:
 
     def new_channel(self) -> tuple[SyncPort, SyncPort]:
         key = self._next
-        if key >= OPENED_BY_PEER:
+        if key >= frames.OPENED_BY_PEER:
             raise ConnectionError("this connection has opened all the channels it can")
         self._next += 1
         near, far = SyncPort(self, key), SyncPort(self, key)
@@ -132,14 +120,14 @@ class SyncConnection:
     # -- out --------------------------------------------------------------------------------------
 
     def _send(self, key: int, message: Any, transfer: Sequence[Any]) -> None:
-        frame = bytearray(HEAD.size)
+        frame = bytearray(frames.HEAD.size)
         ports = binary.encode_into(frame, message, transfer)
-        kind = MESSAGE
+        kind = frames.MESSAGE
         if ports:
-            kind = PORTS
+            kind = frames.PORTS
             ids = [self._export(port) for port in ports]
-            frame[HEAD.size : HEAD.size] = port_table(ids)
-        HEAD.pack_into(frame, 0, len(frame) - 4, key, kind)
+            frame[frames.HEAD.size : frames.HEAD.size] = frames.port_table(ids)
+        frames.HEAD.pack_into(frame, 0, len(frame) - 4, key, kind)
         self._write(frame)
 
     def _export(self, port: Any) -> int:
@@ -150,7 +138,7 @@ class SyncConnection:
 
     def _drop(self, key: int) -> None:
         if self._ports.pop(key, None) is not None:
-            self._write(close_frame(key))
+            self._write(frames.close_frame(key))
 
     def _write(self, frame: bytes | bytearray) -> None:
         sock = self._sock
@@ -199,17 +187,17 @@ class SyncConnection:
         self._need = 4
         with memoryview(source) as view:
             while end - pos >= 4:
-                (size,) = SIZE.unpack_from(view, pos)
+                (size,) = frames.SIZE.unpack_from(view, pos)
                 stop = pos + 4 + size
                 if stop > end:
                     self._need = stop - pos  # a large frame is not parsed again for every read
                     break
-                if size < HEAD.size - 4:
+                if size < frames.HEAD.size - 4:
                     log.error("closing the connection: the peer sent a frame of %d bytes", size)
                     self.close()
                     break
-                _, channel, kind = HEAD.unpack_from(view, pos)
-                self._frame(flip(channel), kind, view[pos + HEAD.size : stop])
+                _, channel, kind = frames.HEAD.unpack_from(view, pos)
+                self._frame(frames.flip(channel), kind, view[pos + frames.HEAD.size : stop])
                 pos = stop
                 if self._sock is None:
                     break
@@ -225,19 +213,19 @@ class SyncConnection:
             self.close()
 
     def _read_frame(self, key: int, kind: int, body: memoryview) -> None:
-        if kind == CLOSE:
+        if kind == frames.CLOSE:
             port = self._ports.pop(key, None)
             if port is not None:
                 port._shut()
             return
         ports: list[SyncPort] = []
-        if kind == PORTS:
-            channels, body = read_port_table(body)
+        if kind == frames.PORTS:
+            channels, body = frames.read_port_table(body)
             for channel in channels:
-                port = SyncPort(self, flip(channel))
+                port = SyncPort(self, frames.flip(channel))
                 self._ports[port.key] = port
                 ports.append(port)
-        elif kind != MESSAGE:
+        elif kind != frames.MESSAGE:
             raise ValueError(f"unknown frame kind {kind}")
         data = binary.decode(body, ports)
         target = self._ports.get(key)

@@ -90,9 +90,10 @@ try {
   // which needs a cross-origin isolated page (serve.py sends the headers).
   $("ask").addEventListener("click", async () => {
     try {
-      show("calc.ask() → input()", await calc.ask());
+      const answer = await calc.ask();
+      show("calc.ask() → input()", answer, { parts: [["what Python made of the prompt's answer", answer]] });
     } catch (error) {
-      show("calc.ask() → input()", `${error.name}: ${error.message}`, false);
+      show("calc.ask() → input()", `${error.name}: ${error.message}`, { outcome: "failure" });
     }
   });
   $("ask").disabled = false;
