@@ -5,7 +5,7 @@
 // sub-channel: 0 is the object the channel serves, the others are ports that went across (callbacks,
 // returned proxies).
 //
-// Python sees each sub-channel as a port (comlink_py.shared), and reads the mailbox in two ways: a
+// Python sees each sub-channel as a port (comlink_py.pyodide.shared), and reads the mailbox in two ways: a
 // blocking call pumps it (pump(ms)) until its answer is there, serving whatever else arrives first,
 // such as a callback's request; while nothing blocks, arrivals are delivered as events.
 import { decode, encode } from "./sync_codec.mjs";
