@@ -14,6 +14,7 @@ from .aio import (
     release,
     wrap,
 )
+from .blocking import SyncRemote, wrap_sync
 from .protocol.endpoint import Endpoint, MessageEvent
 from .protocol.handlers import (
     RemoteError,
@@ -43,6 +44,7 @@ __all__ = [
     "ReleasedProxyError",
     "Remote",
     "RemoteError",
+    "SyncRemote",
     "ThrownValue",
     "TransferHandler",
     "assign",
@@ -57,5 +59,6 @@ __all__ = [
     "transfer",
     "transfer_handlers",
     "wrap",
+    "wrap_sync",
 ]
 __version__ = "0.1.0"

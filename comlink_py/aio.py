@@ -511,6 +511,16 @@ def _path_of(remote: Remote[Any]) -> tuple[str, ...]:
     return object.__getattribute__(remote, "_path")  # type: ignore[no-any-return]
 
 
+def unwrap(remote: Remote[Any]) -> Endpoint:
+    """The endpoint of ``remote``'s wrap, taken back from it for a layer that calls through it in
+    its own way (``comlink_py.blocking``, for a proxy that arrived in a blocking call's answer): the
+    wrap stops listening and its ``Remote``s stop working, with no RELEASE sent."""
+    link = _link_of(remote)
+    link.endpoint.remove_listener(link._on_message)
+    link.released = True
+    return link.endpoint
+
+
 def construct(remote: Remote[Any], *args: Any, **kwargs: Any) -> asyncio.Future[Remote[Any]]:
     """``new`` on the remote class: resolves to a ``Remote`` for the new instance."""
     return _link_of(remote).send(wire.CONSTRUCT, _path_of(remote), args=args, kwargs=kwargs)

@@ -24,6 +24,8 @@ export const { packagesURL, comlinkPyURL } = locate(new URL("./", import.meta.ur
 /** Where comlink_py's sources go in Pyodide's file system (added to sys.path). */
 export const LIBRARY_DIR = "/comlink_py_lib";
 
+import { installSync } from "./sync_worker.mjs";
+
 /** Key of the status message a worker sends its starter: { [STATUS]: "ready" | "error", error }. */
 export const STATUS = "comlink_py:status";
 
@@ -311,11 +313,12 @@ export function installComlinkPy(pyodide, files) {
  *
  * options: loadPyodide() -> Promise<PyodideAPI>; files() -> [path, text][] of comlink_py;
  * prepare(pyodide) (optional, e.g. mount the user's folder); port (the call port); hostPort
- * (optional, where the starter exposes its own object); readSource() -> the main code's text, and
+ * (optional, where the starter exposes its own object); sync (optional, the synchronous channels of
+ * sync_host.mjs's syncChannels); readSource() -> the main code's text, and
  * its filename (for tracebacks).
  * Returns null once serving, or the throw wire value that now answers every call.
  */
-export async function bootPython({ loadPyodide, files, prepare, port, hostPort, readSource, filename }) {
+export async function bootPython({ loadPyodide, files, prepare, port, hostPort, sync, readSource, filename }) {
   const gate = servingGate(port);
   let failure;
   try {
@@ -327,6 +330,7 @@ export async function bootPython({ loadPyodide, files, prepare, port, hostPort, 
     try {
       shim.set_default_endpoint(gate.endpoint);
       if (hostPort) shim.set_host_endpoint(hostPort);
+      installSync(pyodide, sync);
       const running = shim.run_main(source, filename); // a PyProxy of the coroutine
       try {
         failure = await running;

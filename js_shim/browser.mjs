@@ -8,6 +8,7 @@ import { registerAbortSignal } from "./abort.mjs";
 import { STATUS, callingGate, errorInfo, extrasOf, interrupter, isWheel, toError } from "./boot.mjs";
 import { COMLINK_MODULE, loadPython, pyodideIndexURL } from "./browser_python.mjs";
 import { BOOT_KEY } from "./browser_worker.mjs";
+import { syncChannels } from "./sync_host.mjs";
 
 // Where Comlink is depends on where this file is served from (boot.mjs), so no static import.
 const Comlink = await import(COMLINK_MODULE);
@@ -21,6 +22,9 @@ const ENTRIES = {
   "0.28": { url: new URL("./worker_classic.js", import.meta.url), type: "classic" },
 };
 
+/** What input() reads in a worker by default: the page's prompt dialog (null when cancelled). */
+const defaultStdin = typeof globalThis.prompt === "function" ? (text) => globalThis.prompt(text) : null;
+
 /**
  * Start Python in a Web Worker.
  *
@@ -29,7 +33,10 @@ const ENTRIES = {
  *   code     Python source to run as __main__, or
  *   file     the URL (relative to the page) of a Python file to run as __main__;
  *            either must call comlink_py.expose(obj) before it finishes (top-level await is fine).
- *   host     optional object exposed to Python, which reaches it as comlink_py.js.host().
+ *   host     optional object exposed to Python, which reaches it as comlink_py.js.host(), and
+ *            with blocking calls as comlink_py.shared.host_sync().
+ *   stdin    (prompt) => string | null, what input() and sys.stdin read (default: window.prompt,
+ *            where there is one). Blocking calls need a cross-origin isolated page (COOP/COEP).
  *   files    optional URL, or list of URLs, of Python files, zips, or folders (ending in "/", with
  *            a files.json listing their files): made importable before the main code runs.
  *   packages optional wheel URL (.whl), or name of a package of the Pyodide distribution (its file
@@ -47,7 +54,7 @@ const ENTRIES = {
  * cross-origin isolated page (SharedArrayBuffer) and throws, saying so, in any other.
  */
 export function startPythonWorker(options = {}) {
-  const { pyodide = "314", code, file, host, onProgress, debug = false } = options;
+  const { pyodide = "314", code, file, host, stdin = defaultStdin, onProgress, debug = false } = options;
   pyodideIndexURL(pyodide); // a clear error for an unknown version
   if ((code == null) === (file == null)) {
     throw new TypeError("startPythonWorker needs exactly one of 'code' or 'file'");
@@ -73,6 +80,9 @@ export function startPythonWorker(options = {}) {
     boot.hostPort = hostChannel.port2;
     transfer.push(hostChannel.port2);
   }
+  const synchronous = syncChannels(Comlink, { host, stdin });
+  boot.sync = synchronous.sync;
+  transfer.push(...synchronous.transfer);
   const entry = ENTRIES[pyodide];
   const worker = new Worker(entry.url, { type: entry.type });
   worker.postMessage({ [BOOT_KEY]: boot }, transfer);
@@ -110,6 +120,7 @@ export function startPythonWorker(options = {}) {
     gate.fail(errorInfo(new Error("the Python worker was terminated")));
     worker.terminate();
     hostChannel?.port1.close();
+    synchronous.close();
   };
   const disposal = Symbol.asyncDispose ? { [Symbol.asyncDispose]: async () => terminate() } : {};
   const { interrupt } = interrupts;

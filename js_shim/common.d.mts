@@ -19,8 +19,12 @@ export interface Progress {
 
 /** Options both entries take. */
 export interface SharedOptions {
-  /** An object exposed to Python, which reaches it as comlink_py.js.host(). */
+  /** An object exposed to Python, which reaches it as comlink_py.js.host(), and with blocking
+   *  calls as comlink_py.shared.host_sync(). */
   host?: object;
+  /** What input() and sys.stdin read in Python, a line per call; null is the end of input. In a
+   *  browser the default is window.prompt, where there is one. Needs SharedArrayBuffer. */
+  stdin?: (prompt: string) => string | null;
   /** Folders, Python files or zips made importable before the main code runs: paths in Node, URLs
    *  relative to the page in a browser (where a folder's URL ends in "/" and its files.json lists
    *  its files). Folders keep their layout; files and the contents of zips share one folder. */

@@ -6,7 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { STATUS, bootPython, loadExtras } from "./boot.mjs";
 import { comlinkPyFiles, loadPyodideHere, mountFolder, nodeFiles } from "./node_python.mjs";
 
-const { port, hostPort, code, file, indexURL, packageDir, extras, debug, interruptBuffer } = workerData;
+const { port, hostPort, sync, code, file, indexURL, packageDir, extras, debug, interruptBuffer } = workerData;
 const path = file == null ? null : resolve(file);
 const report = (progress) => parentPort.postMessage({ [STATUS]: "progress", progress });
 
@@ -23,6 +23,7 @@ const failure = await bootPython({
   },
   port,
   hostPort,
+  sync,
   readSource: () => (path == null ? code : readFileSync(path, "utf8")),
   filename: path ?? "<comlink_py main>",
 });

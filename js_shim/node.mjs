@@ -6,6 +6,7 @@ import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { registerAbortSignal } from "./abort.mjs";
 import { STATUS, callingGate, errorInfo, extrasOf, interrupter, toError } from "./boot.mjs";
+import { syncChannels } from "./sync_host.mjs";
 
 export { loadPython } from "./node_python.mjs";
 
@@ -20,7 +21,9 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  *   code      Python source to run as __main__, or
  *   file      path of a Python file to run as __main__ (its folder is importable);
  *             either must call comlink_py.expose(obj) before it finishes (top-level await is fine).
- *   host      optional object exposed to Python, which reaches it as comlink_py.js.host().
+ *   host      optional object exposed to Python, which reaches it as comlink_py.js.host(), and
+ *             with blocking calls as comlink_py.shared.host_sync().
+ *   stdin     optional (prompt) => string | null: what input() and sys.stdin read in Python.
  *   indexURL  optional Pyodide folder (default: the pyodide package in node_modules).
  *   packageDir optional folder of comlink_py's sources (default: the package's python/comlink_py/
  *             when installed, this repository's comlink_py/ otherwise).
@@ -45,7 +48,7 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  * on; it returns false, doing nothing, while Python starts or when no call waits for an answer.
  */
 export function startPythonWorker(options = {}) {
-  const { code, file, host, indexURL, packageDir, onProgress, debug, unref = false } = options;
+  const { code, file, host, stdin, indexURL, packageDir, onProgress, debug, unref = false } = options;
   if ((code == null) === (file == null)) {
     throw new TypeError("startPythonWorker needs exactly one of 'code' or 'file'");
   }
@@ -59,10 +62,13 @@ export function startPythonWorker(options = {}) {
     Comlink.expose(host, nodeEndpoint(hostChannel.port1));
     transferList.push(hostChannel.port2);
   }
+  const synchronous = syncChannels(Comlink, { host, stdin });
+  transferList.push(...synchronous.transfer);
   const worker = new Worker(WORKER_SCRIPT, {
     workerData: {
       port: calls.port2,
       hostPort: hostChannel?.port2 ?? null,
+      sync: synchronous.sync,
       code: code ?? null,
       file: file ?? null,
       indexURL: indexURL ?? null,
@@ -79,7 +85,9 @@ export function startPythonWorker(options = {}) {
   const hold = () => {
     if (!unref) return;
     const on = starting || calling;
-    for (const handle of [worker, calls.port1, hostChannel?.port1]) on ? handle?.ref() : handle?.unref();
+    for (const handle of [worker, calls.port1, hostChannel?.port1, ...synchronous.handles]) {
+      on ? handle?.ref() : handle?.unref();
+    }
   };
   const gate = callingGate(nodeEndpoint(calls.port1), (busy) => {
     calling = busy;
@@ -90,6 +98,7 @@ export function startPythonWorker(options = {}) {
   const closePorts = () => {
     calls.port1.close();
     hostChannel?.port1.close();
+    synchronous.close();
   };
 
   const ready = new Promise((resolve, reject) => {

@@ -26,6 +26,7 @@ SCRIPTS = (
     "robustness",
     "custom_handlers",
     "encoding",
+    "sync",
     "hostile",
 )
 TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
@@ -126,3 +127,4 @@ def stopping() -> Iterator[NodeRun]:
 
 
 encoding = _script("encoding", "encoding", "JsEndpoint's shortcuts against Pyodide's general conversions.")
+sync = _script("sync", "sync", "Blocking calls from a Pyodide worker to JS Comlink over shared memory.")
