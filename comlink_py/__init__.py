@@ -25,6 +25,7 @@ from .protocol.handlers import (
 )
 from .protocol.policy import exposed
 from .protocol.wire import ProtocolError
+from .streams import RemoteStream, stream
 from .transport.channel import MessageChannel, MessagePort
 from .transport.clone import DataCloneError, structured_clone
 
@@ -40,6 +41,7 @@ __all__ = [
     "ReleasedProxyError",
     "Remote",
     "RemoteError",
+    "RemoteStream",
     "ThrownValue",
     "TransferHandler",
     "assign",
@@ -50,6 +52,7 @@ __all__ = [
     "finalizer",
     "proxy",
     "release",
+    "stream",
     "structured_clone",
     "transfer",
     "transfer_handlers",
