@@ -96,6 +96,9 @@ class _Producer:
 
     def _pull_sync(self, count: int) -> Any:
         items: list[Any] = []
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
         if self._finished:
             return _batch(items, True)
         iterator = self._iter
@@ -104,9 +107,12 @@ class _Producer:
                 items.append(next(iterator))
         except StopIteration:
             self._finished = True
-        except BaseException:
+        except Exception as error:
             self._finished = True
-            raise
+            if not items:
+                raise
+            self._error = error  # the items before it go first; the next pull raises it
+            return _batch(items, False)
         return _batch(items, self._finished)
 
     def _pull_async(self, count: int) -> asyncio.Future[Any]:
@@ -127,9 +133,9 @@ class _Producer:
                 if not self._flushing:
                     self._flushing = True
                     loop.call_soon(self._flush)
-        except StopAsyncIteration:
+        except (StopAsyncIteration, asyncio.CancelledError):  # cancelled: only by close()
             self._finished = True
-        except (Exception, asyncio.CancelledError) as error:
+        except Exception as error:
             self._finished = True
             self._error = error
         finally:

@@ -7,11 +7,16 @@
 import { STATUS, callingGate, errorInfo, extrasOf, isWheel, toError } from "./boot.mjs";
 import { COMLINK_MODULE, loadPython, pyodideIndexURL } from "./browser_python.mjs";
 import { BOOT_KEY } from "./browser_worker.mjs";
+import { registerStreams } from "./streams.mjs";
 
 // Where Comlink is depends on where this file is served from (boot.mjs), so no static import.
 const Comlink = await import(COMLINK_MODULE);
 
 export { Comlink, loadPython };
+export { RemoteStream, stream } from "./streams.mjs";
+
+// Generators, async iterables and ReadableStreams cross to and from Python as streams.
+registerStreams(Comlink);
 
 // Pyodide 314 refuses classic workers; 0.28 runs in the classic importScripts pattern.
 const ENTRIES = {

@@ -5,8 +5,13 @@ import { MessageChannel, Worker } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { STATUS, callingGate, errorInfo, extrasOf, toError } from "./boot.mjs";
+import { registerStreams } from "./streams.mjs";
 
 export { loadPython } from "./node_python.mjs";
+export { RemoteStream, stream } from "./streams.mjs";
+
+// Generators, async iterables and ReadableStreams cross to and from Python as streams.
+registerStreams(Comlink);
 
 const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
 

@@ -27,6 +27,7 @@ SCRIPTS = (
     "custom_handlers",
     "encoding",
     "hostile",
+    "streams",
 )
 TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
 
@@ -112,4 +113,5 @@ main_thread = _script("main_thread", "main_thread", "Python on Node's main threa
 robustness = _script("robustness", "robustness", "Garbage from JS, a worker dying mid-call, a closed port.")
 custom_handlers = _script("custom_handlers", "custom_handlers", "One transfer handler name in JS and Python.")
 hostile = _script("hostile", "hostile", "A hostile JS peer: the policy's doors, killers, fuzz, the walk.")
+streams = _script("streams", "streams", "Streams both ways between real Comlink and a Pyodide worker.")
 encoding = _script("encoding", "encoding", "JsEndpoint's shortcuts against Pyodide's general conversions.")

@@ -1,0 +1,181 @@
+// Streams between real Comlink in Node and comlink_py in a Pyodide worker, both ways: generators
+// and async generators returned by Python, JS async iterables and ReadableStreams passed to Python.
+import { RemoteStream, startPythonWorker, stream } from "../../../js_shim/node.mjs";
+import { check, eventually } from "./harness.mjs";
+
+const CODE = `
+import asyncio
+import comlink_py
+from comlink_py import stream, transfer
+from comlink_py.js import host
+
+log = []
+produced = [0]
+
+class Api:
+    def rows(self, n):
+        try:
+            for i in range(n):
+                produced[0] += 1
+                yield {"i": i, "v": "x"}
+        finally:
+            log.append("rows closed")
+
+    async def ticks(self, n):
+        try:
+            for i in range(n):
+                await asyncio.sleep(0)
+                yield i
+        finally:
+            log.append("ticks closed")
+
+    def counted(self):
+        return stream(self.rows(10**9), batch=4, window=2)
+
+    def boom(self):
+        yield 1
+        raise KeyError("no such row")
+
+    def chunks(self, n, size):
+        for i in range(n):
+            chunk = bytearray([i]) * size
+            yield transfer(chunk, [chunk])
+
+    async def total(self, numbers):
+        return sum([x async for x in numbers])
+
+    async def collect(self, items):
+        return [type(items).__name__, [x async for x in items]]
+
+    async def first(self, items, n):
+        got = []
+        async for x in items:
+            got.append(x)
+            if len(got) == n:
+                break
+        await items.aclose()
+        return got
+
+    async def to_js(self, n):
+        async def numbers():
+            for i in range(n):
+                yield i * i
+        return await host().sum_stream(numbers())
+
+    def produced(self):
+        return produced[0]
+
+    def log(self):
+        return log
+
+    def tasks(self):
+        return len(asyncio.all_tasks())
+
+comlink_py.expose(Api())
+`;
+
+const jsLog = [];
+const hostApi = {
+  async sum_stream(items) {
+    let total = 0;
+    for await (const x of items) total += x;
+    return [items instanceof RemoteStream, total];
+  },
+};
+
+const py = startPythonWorker({ code: CODE, host: hostApi });
+const { remote } = py;
+
+await check("streams.generator_to_for_await", async () => {
+  const rows = await remote.rows(1000);
+  const got = [];
+  for await (const row of rows) got.push(row);
+  return { isRemoteStream: rows instanceof RemoteStream, count: got.length, first: got[0], last: got[999] };
+});
+
+await check("streams.async_generator", async () => {
+  const got = [];
+  for await (const x of await remote.ticks(600)) got.push(x);
+  return got.length === 600 && got.every((x, i) => x === i);
+});
+
+await check("streams.break_closes_producer", async () => {
+  for await (const row of await remote.rows(1e9)) if (row.i === 5) break;
+  for await (const x of await remote.ticks(1e9)) if (x === 5) break;
+  const log = await remote.log();
+  return log.slice(-2);
+});
+
+await check("streams.back_pressure", async () => {
+  const before = await remote.produced();
+  const counted = await remote.counted();
+  const first = await counted.next();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const ahead = (await remote.produced()) - before;
+  await counted.return();
+  return { first: first.value, ahead };
+});
+
+await check("streams.producer_error", async () => {
+  const got = [];
+  try {
+    for await (const x of await remote.boom()) got.push(x);
+    return "no error";
+  } catch (error) {
+    return { got, name: error.name, message: error.message };
+  }
+});
+
+await check("streams.transferred_chunks", async () => {
+  const sizes = [];
+  let kind = null;
+  for await (const chunk of await remote.chunks(4, 1 << 16)) {
+    kind = chunk.constructor.name;
+    const bytes = new Uint8Array(chunk.buffer ?? chunk);
+    sizes.push([bytes.length, bytes[0], bytes[bytes.length - 1]]);
+  }
+  return { kind, sizes };
+});
+
+await check("streams.js_async_generator_to_python", async () => {
+  async function* numbers() {
+    try {
+      for (let i = 1; i <= 100; i++) yield i;
+    } finally {
+      jsLog.push("numbers closed");
+    }
+  }
+  return await remote.total(numbers());
+});
+
+await check("streams.readable_stream_to_python", async () => {
+  const readable = new ReadableStream({
+    start(controller) {
+      for (const word of ["a", "b", "c"]) controller.enqueue(word);
+      controller.close();
+    },
+  });
+  return await remote.collect(readable);
+});
+
+await check("streams.python_stops_js_generator", async () => {
+  let made = 0;
+  async function* endless() {
+    try {
+      for (;;) yield made++;
+    } finally {
+      jsLog.push("endless closed");
+    }
+  }
+  const got = await remote.first(stream(endless(), { batch: 8, window: 1 }), 3);
+  return { got, closed: await eventually(() => jsLog.includes("endless closed")), made };
+});
+
+await check("streams.python_async_generator_to_js", async () => await remote.to_js(10));
+
+await check("streams.nothing_left_behind", async () => {
+  const settled = await eventually(async () => (await remote.tasks()) <= 1);
+  return { settled, tasks: await remote.tasks() };
+});
+
+await py.terminate();
