@@ -5,7 +5,8 @@ and writes the figures as JSON. Rows 1-5 run in Node (``node/bench.mjs``) on wor
 MessagePorts, twice: their no-op round trips with Node on one core, then everything on all cores;
 rows 6 run here; rows 7 are ``bench_process.py`` (comlink_py between CPython processes, and rpyc),
 when rpyc is installed; rows b2, b2p and b3 are a page in headless Chromium calling Web Workers
-(``browser.py``), measured like the Node rows, when Chromium and Playwright are installed.
+(``browser.py``), measured like the Node rows, when Chromium and Playwright are installed; rows s1
+to s3p are the streams (``streams.py``), items per second.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import browser, cpython_rows, report
+from . import browser, cpython_rows, report, streams
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_JSON = HERE / "results" / "latest.json"
 NODE_ROWS = ("1", "2", "2p", "3", "3f", "4", "4f", "5")
-ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b", *browser.ROWS)
+ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b", *browser.ROWS, *streams.ROWS)
 SMOKE_CALLS = 20
 
 
@@ -131,6 +132,7 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
             machine["chromium"] = out["meta"]["browser"]
             machine["browser_round_trips_on_one_core"] = out["meta"].pop("round_trips_on_one_core")
             rows.update(out["rows"])
+    stream_rows = streams.run(smoke, [k for k in streams.ROWS if k in keys])
     rows = {key: rows[key] for key in ALL_ROWS if key in rows}  # JSON put "3f" after "5"
     for row in rows.values():
         row["throughput_per_s"] = {n: 1e6 / us for n, us in row["in_flight_us"].items()}
@@ -142,6 +144,7 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
         "rows": rows,
         "ratios": ratios,
         "targets": report.targets(ratios),
+        "streams": stream_rows,
     }
 
 
@@ -163,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--calls must be at least 1")
     result = run(calls, args.smoke, keys)
     print(report.text(result))
+    print("\n" + streams.text(result["streams"]))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwritten to {args.json}")
