@@ -114,6 +114,11 @@ class Streamer:
     async def total(self, numbers: Any) -> int:
         return sum([x async for x in numbers])
 
+    async def hold(self, items: Any) -> Any:
+        """Read one item and keep the stream open (until this process dies)."""
+        self._held = items
+        return await anext(items)
+
     def log(self) -> list[str]:
         return self._log
 

@@ -279,6 +279,28 @@ def test_streams_cross_processes_both_ways() -> None:
             assert await remote.log() == ["rows closed", "ticks closed"]
             assert await remote.total(stream(range(1000), batch=64)) == sum(range(1000))
 
+            # The consumer dies mid-stream: this side's generator is closed.
+            log: list[str] = []
+
+            async def endless() -> AsyncIterator[int]:
+                try:
+                    while True:
+                        yield 1
+                finally:
+                    log.append("endless closed")
+
+            assert await remote.hold(endless()) == 1
+            assert log == []
+            other, second = await process.spawn("tests.process_targets:streamer")
+            async with second:
+                assert await other.hold(endless()) == 1
+                second.kill()
+                for _ in range(200):
+                    if log:
+                        break
+                    await asyncio.sleep(0.01)
+                assert log == ["endless closed"]
+
             # The producer dies mid-stream: the consumer fails, it does not hang.
             items = await remote.ticks(10**9)
             assert await anext(items) == 0

@@ -53,5 +53,10 @@ def test_a_python_async_generator_passed_to_js_is_an_async_iterable(streams: Nod
     assert streams["streams.python_async_generator_to_js"] == [True, sum(i * i for i in range(10))]
 
 
+def test_streams_run_between_two_pyodide_workers(streams: NodeRun) -> None:
+    # 3000 rows read whole, then an endless one left after three items: both generators closed.
+    assert streams["streams.between_pyodide_workers"] == [3000, 2999, ["rows closed", "rows closed"]]
+
+
 def test_no_tasks_are_left_in_the_worker(streams: NodeRun) -> None:
     assert streams["streams.nothing_left_behind"] == {"settled": True, "tasks": 0}

@@ -1,5 +1,6 @@
 // Streams between real Comlink in Node and comlink_py in a Pyodide worker, both ways: generators
 // and async generators returned by Python, JS async iterables and ReadableStreams passed to Python.
+import * as Comlink from "comlink";
 import { RemoteStream, startPythonWorker, stream } from "../../../js_shim/node.mjs";
 import { check, eventually } from "./harness.mjs";
 
@@ -70,6 +71,18 @@ class Api:
 
     def tasks(self):
         return len(asyncio.all_tasks())
+
+    def serve(self, port):
+        comlink_py.expose(Api(), port)
+
+    async def read_peer(self, port, n):
+        peer = comlink_py.wrap(port)
+        got = [row["i"] async for row in await peer.rows(n)]
+        async for row in await peer.rows(10**9):
+            if row["i"] == 2:
+                break
+        await asyncio.sleep(0.05)
+        return [len(got), got[-1], await peer.log()]
 
 comlink_py.expose(Api())
 `;
@@ -172,6 +185,15 @@ await check("streams.python_stops_js_generator", async () => {
 });
 
 await check("streams.python_async_generator_to_js", async () => await remote.to_js(10));
+
+await check("streams.between_pyodide_workers", async () => {
+  const other = startPythonWorker({ code: CODE });
+  const { port1, port2 } = new MessageChannel();
+  await other.remote.serve(Comlink.transfer(port1, [port1]));
+  const result = await remote.read_peer(Comlink.transfer(port2, [port2]), 3000);
+  await other.terminate();
+  return result;
+});
 
 await check("streams.nothing_left_behind", async () => {
   const settled = await eventually(async () => (await remote.tasks()) <= 1);
