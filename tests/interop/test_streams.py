@@ -42,6 +42,11 @@ def test_js_async_iterables_and_readable_streams_arrive_as_async_iterators(strea
     assert streams["streams.readable_stream_to_python"] == ["RemoteStream", ["a", "b", "c"]]
 
 
+def test_js_buffers_marked_for_transfer_are_moved_to_python(streams: NodeRun) -> None:
+    result = streams["streams.js_buffers_moved_to_python"]
+    assert result == {"sizes": [1024, 2048], "left": [0, 0], "copiedSizes": [16], "copiedLeft": 16}
+
+
 def test_python_stopping_early_closes_the_js_generator(streams: NodeRun) -> None:
     result = streams["streams.python_stops_js_generator"]
     assert result["got"] == [0, 1, 2]

@@ -48,6 +48,9 @@ class Api:
     async def collect(self, items):
         return [type(items).__name__, [x async for x in items]]
 
+    async def sizes(self, items):
+        return [len(chunk) async for chunk in items]
+
     async def first(self, items, n):
         got = []
         async for x in items:
@@ -169,6 +172,14 @@ await check("streams.readable_stream_to_python", async () => {
     },
   });
   return await remote.collect(readable);
+});
+
+await check("streams.js_buffers_moved_to_python", async () => {
+  const buffers = [new ArrayBuffer(1024), new Uint8Array(2048)];
+  const sizes = await remote.sizes(stream(buffers, { transfer: true }));
+  const copied = [new ArrayBuffer(16)];
+  const copiedSizes = await remote.sizes(stream(copied));
+  return { sizes, left: [buffers[0].byteLength, buffers[1].byteLength], copiedSizes, copiedLeft: copied[0].byteLength };
 });
 
 await check("streams.python_stops_js_generator", async () => {
