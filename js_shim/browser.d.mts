@@ -1,10 +1,11 @@
 // Types of the shim's browser entry (browser.mjs).
 import type * as ComlinkModule from "comlink";
 import type { PyodideAPI } from "pyodide";
-import type { MainCode, Progress, PythonWorkerBase, SharedOptions, StreamOptions } from "./common.d.mts";
+import type { MainCode, Progress, PythonWorkerBase, SharedOptions } from "./common.d.mts";
 
-export type { MainCode, Progress, PythonWorkerBase, SharedOptions, StreamOptions };
-export { RemoteStream, stream } from "./common.d.mts";
+export type { MainCode, Progress, PythonWorkerBase, SharedOptions };
+export type { StreamOptions } from "./streams.mjs";
+export { RemoteStream, stream } from "./streams.mjs";
 
 /** JS Comlink, loaded from the node_modules/ folder beside the shim. */
 export declare const Comlink: typeof ComlinkModule;

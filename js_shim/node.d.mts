@@ -1,10 +1,11 @@
 // Types of the shim's Node entry (node.mjs).
 import type { Worker } from "node:worker_threads";
 import type { PyodideAPI } from "pyodide";
-import type { MainCode, Progress, PythonWorkerBase, SharedOptions, StreamOptions } from "./common.d.mts";
+import type { MainCode, Progress, PythonWorkerBase, SharedOptions } from "./common.d.mts";
 
-export type { MainCode, Progress, PythonWorkerBase, SharedOptions, StreamOptions };
-export { RemoteStream, stream } from "./common.d.mts";
+export type { MainCode, Progress, PythonWorkerBase, SharedOptions };
+export type { StreamOptions } from "./streams.mjs";
+export { RemoteStream, stream } from "./streams.mjs";
 
 /** Where Pyodide and comlink_py's sources come from. */
 export interface LoadOptions {
