@@ -19,6 +19,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 from .aio import Remote, expose, release, wrap
+from .protocol.exposing import answering
 from .protocol.handlers import BUILT_IN_HANDLERS, Transferred, transfer, transfer_handlers
 from .protocol.policy import exposed
 
@@ -290,13 +291,15 @@ def _ignore(future: asyncio.Future[Any]) -> None:
 
 
 def _serve(source: Iterable[Any] | AsyncIterable[Any], endpoint: Endpoint) -> Endpoint:
-    """Expose a producer for ``source`` on a new channel of ``endpoint``; returns the far port."""
+    """Expose a producer for ``source`` on a new channel of ``endpoint``; returns the far port.
+    Served in strict mode, with the allowed origins of the exposer whose answer holds the stream."""
     new_channel = getattr(endpoint, "new_channel", None)
     if new_channel is None:
         raise TypeError(f"{type(endpoint).__name__} cannot open channels, so a stream cannot cross it")
     near, far = new_channel()
     producer = _Producer(source)
-    expose(producer, near, strict=True)
+    exposer = answering.get()
+    expose(producer, near, ("*",) if exposer is None else exposer.allowed_origins, strict=True)
     add_close_listener = getattr(near, "add_close_listener", None)
     if add_close_listener is not None:
         add_close_listener(producer.__comlink_finalizer__)

@@ -258,6 +258,26 @@ def test_the_producer_served_for_a_stream_offers_pull_and_close_only() -> None:
     run(go())
 
 
+def test_a_generator_is_never_walked_only_streamed() -> None:
+    async def go() -> None:
+        def numbers() -> Iterator[int]:
+            yield 1
+
+        served = {"gen": numbers(), "made": numbers, "by_reference": lambda: c.proxy(numbers())}
+        remote, _ = _pair(served)
+        with pytest.raises(PermissionError, match="generator"):
+            await remote.gen  # a step to a generator is refused
+        with pytest.raises(PermissionError, match="generator"):
+            await remote.gen.gi_frame
+        assert [x async for x in await remote.made()] == [1]  # a returned one streams
+        by_reference = await remote.by_reference()
+        for name in ("gi_frame", "gi_code", "send", "throw"):
+            with pytest.raises(PermissionError):
+                await by_reference[name]
+
+    run(go())
+
+
 def test_bad_stream_options_are_refused() -> None:
     with pytest.raises(ValueError, match="batch"):
         stream(range(3), batch=0)
