@@ -20,6 +20,10 @@ def test_break_in_js_closes_the_python_producer(streams: NodeRun) -> None:
     assert streams["streams.break_closes_producer"] == ["rows closed", "ticks closed"]
 
 
+def test_a_stream_garbage_collected_in_js_closes_the_python_producer(streams: NodeRun) -> None:
+    assert streams["streams.garbage_collected_consumer_closes_producer"] is True
+
+
 def test_the_producer_runs_only_a_window_ahead(streams: NodeRun) -> None:
     # stream(..., batch=4, window=2): one item read, two pulls of 4 asked for, no more.
     result = streams["streams.back_pressure"]

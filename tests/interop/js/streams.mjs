@@ -1,5 +1,7 @@
 // Streams between real Comlink in Node and comlink_py in a Pyodide worker, both ways: generators
 // and async generators returned by Python, JS async iterables and ReadableStreams passed to Python.
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import * as Comlink from "comlink";
 import { RemoteStream, startPythonWorker, stream } from "../../../js_shim/node.mjs";
 import { check, eventually } from "./harness.mjs";
@@ -47,6 +49,13 @@ class Api:
 
     async def collect(self, items):
         return [type(items).__name__, [x async for x in items]]
+
+    def held(self):
+        try:
+            while True:
+                yield 1
+        finally:
+            log.append("held closed")
 
     async def sizes(self, items):
         return [len(chunk) async for chunk in items]
@@ -130,6 +139,19 @@ await check("streams.back_pressure", async () => {
   const ahead = (await remote.produced()) - before;
   await counted.return();
   return { first: first.value, ahead };
+});
+
+await check("streams.garbage_collected_consumer_closes_producer", async () => {
+  await (async () => {
+    const held = await remote.held();
+    await held.next();
+  })();
+  v8.setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc");
+  return await eventually(async () => {
+    gc();
+    return (await remote.log()).includes("held closed");
+  });
 });
 
 await check("streams.producer_error", async () => {
