@@ -5,7 +5,7 @@ import type { MainCode, Progress, PythonWorkerBase, SharedOptions } from "./comm
 
 export type { MainCode, Progress, PythonWorkerBase, SharedOptions };
 export type { StreamOptions } from "./streams.mjs";
-export { RemoteStream, stream } from "./streams.mjs";
+export { RemoteStream, registerStreams, stream } from "./streams.mjs";
 
 /** JS Comlink, loaded from the node_modules/ folder beside the shim. */
 export declare const Comlink: typeof ComlinkModule;

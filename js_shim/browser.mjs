@@ -13,7 +13,7 @@ import { registerStreams } from "./streams.mjs";
 const Comlink = await import(COMLINK_MODULE);
 
 export { Comlink, loadPython };
-export { RemoteStream, stream } from "./streams.mjs";
+export { RemoteStream, registerStreams, stream } from "./streams.mjs";
 
 // Generators, async iterables and ReadableStreams cross to and from Python as streams.
 registerStreams(Comlink);

@@ -8,7 +8,7 @@ import { STATUS, callingGate, errorInfo, extrasOf, toError } from "./boot.mjs";
 import { registerStreams } from "./streams.mjs";
 
 export { loadPython } from "./node_python.mjs";
-export { RemoteStream, stream } from "./streams.mjs";
+export { RemoteStream, registerStreams, stream } from "./streams.mjs";
 
 // Generators, async iterables and ReadableStreams cross to and from Python as streams.
 registerStreams(Comlink);
