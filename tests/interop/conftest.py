@@ -29,7 +29,7 @@ SCRIPTS = (
     "hostile",
     "streams",
 )
-TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
+TIMEOUT = 300  # seconds for one script; together they take about 15 s on 2 cores, minutes under load
 
 
 class NodeRun:
