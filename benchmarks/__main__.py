@@ -5,8 +5,9 @@ and writes the figures as JSON. Rows 1-5 run in Node (``node/bench.mjs``) on wor
 MessagePorts, twice: their no-op round trips with Node on one core, then everything on all cores;
 rows 6 run here; rows 7 are ``bench_process.py`` (comlink_py between CPython processes, and rpyc),
 when rpyc is installed; rows b2, b2p and b3 are a page in headless Chromium calling Web Workers
-(``browser.py``), measured like the Node rows, when Chromium and Playwright are installed; ``sync``
-is the blocking calls against their peers (``sync_rows.py``), in a table of their own.
+(``browser.py``), measured like the Node rows, when Chromium and Playwright are installed; rows s1
+to s3p are the streams (``streams.py``), items per second; ``sync`` is the blocking calls against
+their peers (``sync_rows.py``), in a table of their own.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import browser, cpython_rows, report, sync_rows
+from . import browser, cpython_rows, report, streams, sync_rows
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_JSON = HERE / "results" / "latest.json"
 NODE_ROWS = ("1", "2", "2p", "3", "3f", "4", "4f", "5")
-ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b", *browser.ROWS, sync_rows.KEY)
+ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b", *browser.ROWS, *streams.ROWS, sync_rows.KEY)
 SMOKE_CALLS = 20
 
 
@@ -134,6 +135,7 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
             machine["chromium"] = out["meta"]["browser"]
             machine["browser_round_trips_on_one_core"] = out["meta"].pop("round_trips_on_one_core")
             rows.update(out["rows"])
+    stream_rows = streams.run(smoke, [k for k in streams.ROWS if k in keys])
     rows = {key: rows[key] for key in ALL_ROWS if key in rows}  # JSON put "3f" after "5"
     for row in rows.values():
         row["throughput_per_s"] = {n: 1e6 / us for n, us in row["in_flight_us"].items()}
@@ -145,6 +147,7 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
         "rows": rows,
         "ratios": ratios,
         "targets": report.targets(ratios),
+        "streams": stream_rows,
     }
     if sync_rows.KEY in keys:
         out["blocking"] = sync_rows.run(calls, smoke, one_core)
@@ -169,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--calls must be at least 1")
     result = run(calls, args.smoke, keys)
     print(report.text(result))
+    print("\n" + streams.text(result["streams"]))
     if "blocking" in result:
         print("\n" + sync_rows.text(result["blocking"]))
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ from .protocol.handlers import (
 )
 from .protocol.policy import exposed
 from .protocol.wire import ProtocolError
+from .streams import RemoteStream, stream
 from .transport.channel import MessageChannel, MessagePort
 from .transport.clone import DataCloneError, structured_clone
 
@@ -44,6 +45,7 @@ __all__ = [
     "ReleasedProxyError",
     "Remote",
     "RemoteError",
+    "RemoteStream",
     "SyncRemote",
     "ThrownValue",
     "TransferHandler",
@@ -55,6 +57,7 @@ __all__ = [
     "finalizer",
     "proxy",
     "release",
+    "stream",
     "structured_clone",
     "transfer",
     "transfer_handlers",

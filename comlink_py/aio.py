@@ -146,6 +146,9 @@ class Exposed:
         self._respond(dispatch, result)
 
     def _respond(self, dispatch: Dispatch, result: Any) -> None:
+        if self.closed:  # released while the call ran: its port is gone, nobody waits for the answer
+            log.debug("dropped the answer to %r: the endpoint was closed", dispatch.id)
+            return
         exposer = self._exposer
         endpoint = exposer.endpoint
         answer = self._answer

@@ -4,6 +4,8 @@ import type { PyodideAPI } from "pyodide";
 import type { MainCode, Progress, PythonWorkerBase, SharedOptions } from "./common.d.mts";
 
 export type { MainCode, Progress, PythonWorkerBase, SharedOptions };
+export type { StreamOptions } from "./streams.mjs";
+export { RemoteStream, registerStreams, stream } from "./streams.mjs";
 
 /** JS Comlink, loaded from the node_modules/ folder beside the shim. */
 export declare const Comlink: typeof ComlinkModule;

@@ -8,6 +8,7 @@ import { registerAbortSignal } from "./abort.mjs";
 import { STATUS, callingGate, errorInfo, extrasOf, interrupter, isWheel, toError } from "./boot.mjs";
 import { COMLINK_MODULE, loadPython, pyodideIndexURL } from "./browser_python.mjs";
 import { BOOT_KEY } from "./browser_worker.mjs";
+import { registerStreams } from "./streams.mjs";
 import { syncChannels } from "./sync_host.mjs";
 
 // Where Comlink is depends on where this file is served from (boot.mjs), so no static import.
@@ -15,6 +16,10 @@ const Comlink = await import(COMLINK_MODULE);
 registerAbortSignal(Comlink); // an AbortSignal argument reaches Python as a Cancellation
 
 export { Comlink, loadPython };
+export { RemoteStream, registerStreams, stream } from "./streams.mjs";
+
+// Generators, async iterables and ReadableStreams cross to and from Python as streams.
+registerStreams(Comlink);
 
 // Pyodide 314 refuses classic workers; 0.28 runs in the classic importScripts pattern.
 const ENTRIES = {

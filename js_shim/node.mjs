@@ -6,9 +6,14 @@ import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { registerAbortSignal } from "./abort.mjs";
 import { STATUS, callingGate, errorInfo, extrasOf, interrupter, toError } from "./boot.mjs";
+import { registerStreams } from "./streams.mjs";
 import { syncChannels } from "./sync_host.mjs";
 
 export { loadPython } from "./node_python.mjs";
+export { RemoteStream, registerStreams, stream } from "./streams.mjs";
+
+// Generators, async iterables and ReadableStreams cross to and from Python as streams.
+registerStreams(Comlink);
 
 registerAbortSignal(Comlink); // an AbortSignal argument reaches Python as a Cancellation
 

@@ -103,3 +103,39 @@ def serve_in_child(sock: socket.socket) -> None:
     from comlink_py import process
 
     asyncio.run(process.serve(service, sock))
+
+
+class Streamer:
+    """Served by ``tests.process_targets:streamer``: generators for tests/test_streams.py."""
+
+    def __init__(self) -> None:
+        self._log: list[str] = []
+
+    def rows(self, n: int) -> Any:
+        try:
+            for i in range(n):
+                yield {"i": i, "v": "x"}
+        finally:
+            self._log.append("rows closed")
+
+    async def ticks(self, n: int) -> Any:
+        try:
+            for i in range(n):
+                await asyncio.sleep(0)
+                yield i
+        finally:
+            self._log.append("ticks closed")
+
+    async def total(self, numbers: Any) -> int:
+        return sum([x async for x in numbers])
+
+    async def hold(self, items: Any) -> Any:
+        """Read one item and keep the stream open (until this process dies)."""
+        self._held = items
+        return await anext(items)
+
+    def log(self) -> list[str]:
+        return self._log
+
+
+streamer = Streamer()

@@ -110,3 +110,18 @@ def test_the_blocking_rows_run_in_every_setting_against_their_peers(
         ("process", "blocking <= 1.0x rpyc"),
     }
     assert "Blocking calls: Python in a Pyodide worker" in stdout
+
+
+def test_the_stream_rows_and_their_targets_are_measured(smoke: tuple[dict[str, Any], str]) -> None:
+    report, stdout = smoke
+    rows = report["streams"]["rows"]
+    assert list(rows) == ["s1", "s1f", "s1c", "s2", "s3", "s3p"]
+    for key in ("s1", "s1f", "s1c", "s3", "s3p"):
+        assert rows[key]["items"] > 0 and is_number(rows[key]["items_per_s"]), key
+    assert rows["s2"]["mib"] == 16 and is_number(rows["s2"]["mib_per_s"])
+    assert rows["s2"]["rss_peak_mib"] >= rows["s2"]["rss_before_mib"] > 0
+    targets = report["streams"]["targets"]
+    assert [t["target"] for t in targets] == ["s1 >= 0.5x floor s1f", "s1 >= 5x Comlink pattern s1c"]
+    for target in targets:
+        assert target["pass"] == (target["value"] >= target["limit"])
+        assert f"{'PASS' if target['pass'] else 'FAIL'}  {target['target']}" in stdout

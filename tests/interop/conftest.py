@@ -28,8 +28,9 @@ SCRIPTS = (
     "encoding",
     "sync",
     "hostile",
+    "streams",
 )
-TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
+TIMEOUT = 300  # seconds for one script; together they take about 15 s on 2 cores, minutes under load
 
 
 class NodeRun:
@@ -126,5 +127,6 @@ def stopping() -> Iterator[NodeRun]:
         run.stop()
 
 
+streams = _script("streams", "streams", "Streams both ways between real Comlink and a Pyodide worker.")
 encoding = _script("encoding", "encoding", "JsEndpoint's shortcuts against Pyodide's general conversions.")
 sync = _script("sync", "sync", "Blocking calls from a Pyodide worker to JS Comlink over shared memory.")
