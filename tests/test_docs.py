@@ -21,7 +21,6 @@ import ast
 import asyncio
 import importlib
 import inspect
-import json
 import re
 import subprocess
 import traceback
@@ -31,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.pyodide_runner import PyodideRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
@@ -161,48 +162,6 @@ def _run_cpython(page_blocks: list[Block]) -> None:
 @pytest.mark.parametrize("page_blocks", _by_page(_cpython))
 def test_python_blocks_run_in_cpython(page_blocks: list[Block]) -> None:
     _run_cpython(page_blocks)
-
-
-class PyodideRunner:
-    """One Node process with one Pyodide for all pages (it takes seconds to load)."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            ["node", str(ROOT / "tests" / "js" / "pyodide_blocks.mjs")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        assert self._read()["ready"]
-
-    def _read(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        assert line, "the Pyodide runner exited"
-        return json.loads(line)  # type: ignore[no-any-return]
-
-    def run(self, scope: str, code: str) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps({"scope": scope, "code": code}) + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-@pytest.fixture(scope="module")
-def pyodide() -> Iterator[PyodideRunner]:
-    runner = PyodideRunner()
-    yield runner
-    runner.close()
 
 
 @pytest.mark.parametrize("page_blocks", _by_page(_pyodide))
