@@ -194,12 +194,17 @@ def _claim(endpoint: Endpoint) -> Hashable:
     key = _key(endpoint)
     ref = _serving.get(key)
     serving = None if ref is None else ref()
-    if serving is not None and not serving.closed and getattr(endpoint, "closed", False) is not True:
+    if serving is not None and not serving.closed and not _gone(endpoint, serving._exposer.endpoint):
         raise RuntimeError(
             f"{endpoint!r} is already exposing {type(serving._exposer.obj).__name__!r}: expose one object "
             "per endpoint (close() the first handle, or give each object its own MessageChannel port)"
         )
     return key
+
+
+def _gone(*endpoints: Endpoint) -> bool:
+    """Whether one of them closed (its peer went away, say): what served it serves nothing."""
+    return any(getattr(endpoint, "closed", False) is True for endpoint in endpoints)
 
 
 def as_endpoint(value: Any, caller: str) -> Endpoint:

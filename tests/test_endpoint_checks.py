@@ -3,6 +3,7 @@ channels (the same rules inside Pyodide, with raw JS endpoints: tests/interop/te
 
 from __future__ import annotations
 
+import asyncio
 import gc
 
 import pytest
@@ -53,6 +54,13 @@ def test_a_closed_handle_frees_its_endpoint_and_an_unreferenced_one_still_serves
         gc.collect()  # no reference to the handle is kept, but the port's listener holds it
         with pytest.raises(RuntimeError, match="already exposing"):
             c.expose(Echo(), port)
+        # A port whose peer went away serves nothing: exposing on it again is not refused.
+        channel = c.MessageChannel()
+        c.expose(Echo(), channel.port1)
+        channel.port2.close()
+        await asyncio.sleep(0.01)
+        assert channel.port1.closed
+        c.expose(Echo(), channel.port1)
 
     run(main())
 
