@@ -19,7 +19,7 @@ from . import debug
 from .protocol import wire
 from .protocol.codec import is_plain_atom
 from .protocol.endpoint import Endpoint, MessageEvent, close, start
-from .protocol.exposing import Dispatch, Exposer, Origin
+from .protocol.exposing import Dispatch, Exposer, Origin, answering
 from .protocol.handlers import PROXY_HANDLER, Thrown
 from .protocol.wrapping import Caller, Outcome
 from .pyodide.endpoint import js_endpoint
@@ -522,4 +522,13 @@ def release(remote: Remote[Any]) -> asyncio.Future[None]:
     return _link_of(remote).release()
 
 
-PROXY_HANDLER.bind(expose, wrap)  # proxy() values are served and wrapped here
+def _serve_proxy(obj: Any, endpoint: Endpoint) -> None:
+    """Serve a ``proxy()`` value: with the options of the exposer whose answer holds it, if any."""
+    exposer = answering.get()
+    if exposer is None:
+        expose(obj, endpoint)
+    else:
+        exposer.serve(obj, endpoint)
+
+
+PROXY_HANDLER.bind(_serve_proxy, wrap)  # proxy() values are served and wrapped here

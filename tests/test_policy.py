@@ -302,6 +302,22 @@ def test_strict_mode_serves_nothing_unmarked() -> None:
     run(go())
 
 
+class Factory:
+    @c.exposed
+    def make(self) -> Any:
+        return c.proxy(Holder())
+
+
+def test_a_proxy_handed_out_by_a_strict_object_is_served_strictly() -> None:
+    async def go() -> None:
+        holder = await connect(Factory(), strict=True).make()
+        await refused(holder.items, "strict mode")
+        holder = await connect(Factory()).make()  # marks make Factory strict, not what it hands out
+        assert await holder.items == [1, 2]
+
+    run(go())
+
+
 # -- the walk ---------------------------------------------------------------------------------
 
 steps = st.builds(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import comlink_py as c
+from comlink_py import aio
 from comlink_py.protocol.endpoint import MessageEvent
 from comlink_py.protocol.handlers import PROXY_HANDLER
 from tests.helpers import recording_channel, run
@@ -324,7 +325,7 @@ def test_origin_rules_accept_strings_and_regular_expressions() -> None:
 def test_the_proxy_handler_is_bound_to_the_asyncio_layer() -> None:
     """The protocol core cannot serve a channel itself: aio binds expose and wrap when it loads,
     and a handler left unbound says what it needs instead of failing obscurely."""
-    assert (PROXY_HANDLER.expose, PROXY_HANDLER.wrap) == (c.expose, c.wrap)
+    assert (PROXY_HANDLER.expose, PROXY_HANDLER.wrap) == (aio._serve_proxy, c.wrap)
     unbound = type(PROXY_HANDLER)()
     with pytest.raises(RuntimeError, match="asyncio layer"):
         unbound.serialize(c.proxy(object()), c.MessageChannel().port1)

@@ -11,6 +11,7 @@ import abc
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from .wire import APPLY, CONSTRUCT, ENDPOINT, GET, RAW, SET, ProtocolError
 if TYPE_CHECKING:
     from .endpoint import Endpoint, MessageEvent
 
-__all__ = ["Dispatch", "Exposer", "Origin", "is_allowed_origin"]
+__all__ = ["Dispatch", "Exposer", "Origin", "answering", "is_allowed_origin"]
 
 log = logging.getLogger("comlink_py")
 
@@ -51,6 +52,10 @@ class Dispatch:
     request: wire.Request | None
     error: Exception | None = None
 
+
+#: The exposer whose answer is being encoded, if any: a ``proxy()`` handed out in it is served
+#: with the same options (strict stays strict, origins stay checked), through its ``serve``.
+answering: ContextVar[Exposer | None] = ContextVar("comlink_py_answering", default=None)
 
 # Path segments index these by number (and "length" is their length), as in JS.
 _SEQUENCES = (list, tuple, str, bytes)
@@ -210,10 +215,13 @@ class Exposer:
         """The response message for a result; a ``Thrown`` result travels through ``throw``."""
         if is_plain_atom(result):
             return {"type": RAW, "value": result, "id": dispatch.id}, []  # most answers
+        token = answering.set(self)  # a proxy() in the answer is served as this object is
         try:
             wire_value, transferables = to_wire(result, self.endpoint)
         except Exception as error:
             return self.unserializable(dispatch, error)
+        finally:
+            answering.reset(token)
         return wire.response(wire_value, dispatch.id), transferables
 
     def unserializable(self, dispatch: Dispatch, error: BaseException) -> tuple[dict[str, Any], list[Any]]:
