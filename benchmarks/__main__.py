@@ -5,7 +5,8 @@ and writes the figures as JSON. Rows 1-5 run in Node (``node/bench.mjs``) on wor
 MessagePorts, twice: their no-op round trips with Node on one core, then everything on all cores;
 rows 6 run here; rows 7 are ``bench_process.py`` (comlink_py between CPython processes, and rpyc),
 when rpyc is installed; rows b2, b2p and b3 are a page in headless Chromium calling Web Workers
-(``browser.py``), measured like the Node rows, when Chromium and Playwright are installed.
+(``browser.py``), measured like the Node rows, when Chromium and Playwright are installed; ``sync``
+is the blocking calls against their peers (``sync_rows.py``), in a table of their own.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import browser, cpython_rows, report
+from . import browser, cpython_rows, report, sync_rows
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_JSON = HERE / "results" / "latest.json"
 NODE_ROWS = ("1", "2", "2p", "3", "3f", "4", "4f", "5")
-ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b", *browser.ROWS)
+ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b", *browser.ROWS, sync_rows.KEY)
 SMOKE_CALLS = 20
 
 
@@ -96,7 +97,9 @@ def process_rows(calls: int, smoke: bool) -> dict[str, Any]:
         return {}
     # Not 1,000 in flight: rpyc's client sends them all before reading any answer, and the two
     # sides then block each other on full socket buffers.
-    result = bench_process.run(calls, bench_process.IN_FLIGHT, rounds=1 if smoke else 3)
+    result = bench_process.run(
+        calls, bench_process.IN_FLIGHT, rounds=1 if smoke else 3, libraries=("comlink_py", "rpyc")
+    )
     figures = result["results"]
     return {
         key: {
@@ -135,7 +138,7 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
     for row in rows.values():
         row["throughput_per_s"] = {n: 1e6 / us for n, us in row["in_flight_us"].items()}
     ratios = report.ratios(rows)
-    return {
+    out = {
         "calls": calls,
         "smoke": smoke,
         "machine": machine,
@@ -143,6 +146,9 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
         "ratios": ratios,
         "targets": report.targets(ratios),
     }
+    if sync_rows.KEY in keys:
+        out["blocking"] = sync_rows.run(calls, smoke, one_core)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--calls must be at least 1")
     result = run(calls, args.smoke, keys)
     print(report.text(result))
+    if "blocking" in result:
+        print("\n" + sync_rows.text(result["blocking"]))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwritten to {args.json}")

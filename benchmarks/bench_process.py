@@ -1,4 +1,5 @@
-"""Calls into another CPython process: comlink_py over its process endpoint against rpyc.
+"""Calls into another CPython process: comlink_py over its process endpoint (asynchronous, and its
+blocking client ``spawn_sync``) against rpyc.
 
 Both peers run on this machine over an AF_UNIX socket pair whose other end a child process inherited,
 so only the RPC layers differ. Measured: the median round trip of a no-op call, and throughput with
@@ -94,6 +95,29 @@ def bench_comlink(calls: int = 2000, in_flight: Sequence[int] = IN_FLIGHT) -> Sa
     return asyncio.run(_comlink(calls, in_flight))
 
 
+def bench_comlink_sync(calls: int = 2000, in_flight: Sequence[int] = IN_FLIGHT) -> Sample:
+    """comlink_py's blocking client (``spawn_sync``): sequential calls only, so its throughput is
+    given for one call in flight."""
+    from comlink_py.blocking_process import spawn_sync
+
+    remote, worker = spawn_sync(_target())
+    with worker:
+        round_trips = _sequential(remote.noop, calls)
+    return round_trips, {1: calls / sum(round_trips)}
+
+
+def _sequential(noop: Callable[[], None], calls: int) -> list[float]:
+    """Round trips (s) of ``calls`` blocking no-op calls, made one after the other once warm."""
+    for _ in range(min(calls, 200)):
+        noop()
+    round_trips = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        noop()
+        round_trips.append(time.perf_counter() - start)
+    return round_trips
+
+
 # ----------------------------------------------------------------------------------------------
 # rpyc
 
@@ -122,13 +146,7 @@ def bench_rpyc(calls: int = 2000, in_flight: Sequence[int] = IN_FLIGHT) -> Sampl
         conn = rpyc.connect_stream(SocketStream(parent))
         noop: Callable[[], None] = conn.root.noop
         async_noop = rpyc.async_(noop)
-        for _ in range(min(calls, 200)):
-            noop()
-        round_trips = []
-        for _ in range(calls):
-            start = time.perf_counter()
-            noop()
-            round_trips.append(time.perf_counter() - start)
+        round_trips = _sequential(noop, calls)
         throughput = {}
         for k in in_flight:
             batches = max(1, calls // k)
@@ -149,13 +167,22 @@ def bench_rpyc(calls: int = 2000, in_flight: Sequence[int] = IN_FLIGHT) -> Sampl
 # ----------------------------------------------------------------------------------------------
 
 
-def run(calls: int = 2000, in_flight: Sequence[int] = IN_FLIGHT, rounds: int = 3) -> dict[str, Any]:
-    """Both libraries, in alternating rounds so that load from elsewhere hits both alike (compare
+BENCHES: dict[str, Callable[[int, Sequence[int]], Sample]] = {
+    "comlink_py": bench_comlink,
+    "comlink_py_sync": bench_comlink_sync,
+    "rpyc": bench_rpyc,
+}
+
+
+def run(
+    calls: int = 2000,
+    in_flight: Sequence[int] = IN_FLIGHT,
+    rounds: int = 3,
+    libraries: Sequence[str] = tuple(BENCHES),
+) -> dict[str, Any]:
+    """The libraries, in alternating rounds so that load from elsewhere hits each alike (compare
     them to each other within one run, not across runs)."""
-    benches: dict[str, Callable[[int, Sequence[int]], Sample]] = {
-        "comlink_py": bench_comlink,
-        "rpyc": bench_rpyc,
-    }
+    benches = {name: BENCHES[name] for name in libraries}
     samples: dict[str, list[Sample]] = {name: [] for name in benches}
     for _ in range(rounds):
         for name, bench_one in benches.items():
@@ -172,7 +199,7 @@ def run(calls: int = 2000, in_flight: Sequence[int] = IN_FLIGHT, rounds: int = 3
 
 def table(report: dict[str, Any]) -> str:
     results = report["results"]
-    flights = list(next(iter(results.values()))["calls_per_second"])
+    flights = max((list(r["calls_per_second"]) for r in results.values()), key=len)
     head = ["library", "median µs", "p90 µs", *(f"calls/s @{k}" for k in flights)]
     rows = [head]
     for name, r in results.items():
@@ -182,7 +209,7 @@ def table(report: dict[str, Any]) -> str:
                 name,
                 f"{r['median_round_trip_us']:.0f}",
                 f"{r['p90_round_trip_us']:.0f}",
-                *(f"{rate[k]:,.0f}" for k in flights),
+                *(f"{rate[k]:,.0f}" if k in rate else "-" for k in flights),
             ]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]

@@ -1,6 +1,7 @@
 """Comlink 4.4.2's wire protocol in pure Python: expose and wrap objects across workers."""
 
 from . import js  # noqa: F401  # gives expose() its default endpoint in Pyodide workers
+from .abort import AbortError, Cancellation
 from .aio import (
     ConnectionClosedError,
     Exposed,
@@ -13,6 +14,7 @@ from .aio import (
     release,
     wrap,
 )
+from .blocking import SyncRemote, wrap_sync
 from .protocol.endpoint import Endpoint, MessageEvent
 from .protocol.handlers import (
     RemoteError,
@@ -29,6 +31,8 @@ from .transport.channel import MessageChannel, MessagePort
 from .transport.clone import DataCloneError, structured_clone
 
 __all__ = [
+    "AbortError",
+    "Cancellation",
     "ConnectionClosedError",
     "DataCloneError",
     "Endpoint",
@@ -40,6 +44,7 @@ __all__ = [
     "ReleasedProxyError",
     "Remote",
     "RemoteError",
+    "SyncRemote",
     "ThrownValue",
     "TransferHandler",
     "assign",
@@ -54,5 +59,6 @@ __all__ = [
     "transfer",
     "transfer_handlers",
     "wrap",
+    "wrap_sync",
 ]
 __version__ = "0.1.0"

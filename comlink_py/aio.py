@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import inspect
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Generator, Hashable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 from . import debug
+from .abort import ABORT_HANDLER, AbortError, Cancellation
 from .protocol import wire
 from .protocol.codec import is_plain_atom
 from .protocol.endpoint import Endpoint, MessageEvent, close, start
@@ -76,7 +77,8 @@ class Exposed:
     def __init__(self, exposer: Exposer, key: Hashable) -> None:
         self._exposer = exposer
         self._key = key  # its endpoint's key in _serving
-        self._tasks: set[asyncio.Task[None]] = set()
+        # The tasks of calls that await, by request id: a CANCEL from the peer cancels one.
+        self._tasks: dict[Any, asyncio.Task[None]] = {}
         # The endpoint's fast answer of an atom, if it has one (see Endpoint).
         self._answer: Callable[[Any, Any], None] | None = getattr(exposer.endpoint, "post_answer", None)
         self.closed = False
@@ -86,22 +88,70 @@ class Exposed:
         dispatch = exposer.receive(event)
         if dispatch is None:
             return
+        if dispatch.request is None and dispatch.type == wire.CANCEL:
+            self._cancel(dispatch.id)
+            return
         try:
             result = exposer.perform(dispatch)
         except Exception as error:
             result = Thrown(error)
+        except BaseException as error:  # KeyboardInterrupt from an interrupt: this call's error only
+            result = Thrown(_interrupted(error))
+        signals = ABORT_HANDLER.claim() if ABORT_HANDLER.received else None
         if type(result) not in CLONE_ATOMS and inspect.isawaitable(result):
+            if signals is not None and any(signal.aborted for signal in signals):
+                _discard(result)  # aborted before it began
+                self._respond(dispatch, Thrown(AbortError(signals[0].message)))
+                return
             task = asyncio.ensure_future(self._settle(dispatch, result))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            id = dispatch.id
+            self._tasks[id] = task
+            task.add_done_callback(partial(self._finished, id, result))
+            if signals is not None:
+                self._watch(id, task, signals)
         else:
+            if signals is not None:
+                for signal in signals:
+                    signal.detach()  # a synchronous call is over: nothing is left to abort
             self._respond(dispatch, result)
+
+    def _finished(self, id: Any, awaitable: Awaitable[Any], task: asyncio.Task[None]) -> None:
+        self._tasks.pop(id, None)
+        _discard(awaitable)
+
+    def _watch(self, id: Any, task: asyncio.Task[None], signals: list[Cancellation]) -> None:
+        """An AbortSignal that aborts cancels the call's task, answered with ``AbortError``."""
+
+        def abort(signal: Cancellation) -> None:
+            if self._tasks.get(id) is task:
+                task.cancel(signal)  # _settle reads it back
+
+        def detach(_: object) -> None:
+            for signal in signals:
+                signal.detach()
+
+        for signal in signals:
+            signal.add_callback(abort)
+        task.add_done_callback(detach)
+
+    def _cancel(self, id: Any) -> None:
+        """The peer gave up on call ``id``: cancel its task (it is not answered any more)."""
+        task = self._tasks.pop(id, None)
+        if task is not None:
+            task.cancel()
 
     async def _settle(self, dispatch: Dispatch, awaitable: Awaitable[Any]) -> None:
         try:
             result = await awaitable
-        except (Exception, asyncio.CancelledError) as error:
+        except asyncio.CancelledError as error:
+            if dispatch.id not in self._tasks:  # cancelled by the peer, which no longer waits
+                raise
+            signal = error.args[0] if error.args else None
+            result = Thrown(AbortError(signal.message) if isinstance(signal, Cancellation) else error)
+        except Exception as error:
             result = Thrown(error)
+        except BaseException as error:
+            result = Thrown(_interrupted(error))
         self._respond(dispatch, result)
 
     def _respond(self, dispatch: Dispatch, result: Any) -> None:
@@ -127,6 +177,11 @@ class Exposed:
             except Exception:
                 log.exception("finalizer of %r failed", exposer.obj)
 
+    @property
+    def running(self) -> int:
+        """How many calls are running as tasks (awaiting something)."""
+        return len(self._tasks)
+
     def close(self) -> None:
         if self.closed:
             return
@@ -137,6 +192,22 @@ class Exposed:
         endpoint = self._exposer.endpoint
         endpoint.remove_listener(self._on_message)
         close(endpoint)
+
+
+def _discard(awaitable: Awaitable[Any]) -> None:
+    """Close a coroutine that may never have run (its task was cancelled before it began): a
+    finished one is left as it is, an unstarted one is not reported as never awaited."""
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()
+
+
+def _interrupted(error: BaseException) -> BaseException:
+    """A ``KeyboardInterrupt`` (Pyodide's interrupt buffer raises it in the running call) fails that
+    call and nothing more; any other ``BaseException`` (``SystemExit``) stops the loop as usual."""
+    if isinstance(error, KeyboardInterrupt):
+        return error
+    raise error
 
 
 def expose(
@@ -165,7 +236,7 @@ def expose(
         obj, ep, serve, allowed_origins=allowed_origins, allow_private=allow_private, strict=strict
     )
     handle = Exposed(exposer, key)
-    _serving[key] = weakref.ref(handle, functools.partial(_forget, key))
+    _serving[key] = weakref.ref(handle, partial(_forget, key))
     ep.add_listener(handle._on_message)
     start(ep)
     return handle
@@ -245,8 +316,8 @@ class _Call(asyncio.Future[Any]):
     def cancel(self, msg: Any | None = None) -> bool:
         if not super().cancel(msg):
             return False
-        self.link.caller.forget(self.msg_id)
         _stop_timer(self)
+        self.link.cancel(self.msg_id)
         return True
 
 
@@ -336,10 +407,20 @@ class _Link:
             call.timer = self.loop.call_later(self.timeout, self._expire, call)  # type: ignore[union-attr]
         return call
 
+    def cancel(self, msg_id: str) -> None:
+        """Forget a call and tell the peer, which cancels the task running it (docs/wire-format.md)."""
+        message = self.caller.cancel(msg_id)
+        if message is None or self.closed:
+            return
+        try:
+            self.endpoint.post_message(message, [])
+        except Exception:  # the endpoint is going away: nothing runs there to cancel
+            log.debug("could not send CANCEL for %r", msg_id, exc_info=True)
+
     def _expire(self, call: _Call) -> None:
-        """A timed-out call fails and is forgotten (a late answer is then ignored)."""
+        """A timed-out call fails and is forgotten (a late answer is then ignored); the peer is told."""
         call.timer = None
-        self.caller.forget(call.msg_id)
+        self.cancel(call.msg_id)
         if not call.done():
             call.set_exception(TimeoutError(f"no answer within {self.timeout} s"))
 
@@ -495,6 +576,16 @@ def _link_of(remote: Remote[Any]) -> _Link:
 
 def _path_of(remote: Remote[Any]) -> tuple[str, ...]:
     return object.__getattribute__(remote, "_path")  # type: ignore[no-any-return]
+
+
+def unwrap(remote: Remote[Any]) -> Endpoint:
+    """The endpoint of ``remote``'s wrap, taken back from it for a layer that calls through it in
+    its own way (``comlink_py.blocking``, for a proxy that arrived in a blocking call's answer): the
+    wrap stops listening and its ``Remote``s stop working, with no RELEASE sent."""
+    link = _link_of(remote)
+    link.endpoint.remove_listener(link._on_message)
+    link.released = True
+    return link.endpoint
 
 
 def construct(remote: Remote[Any], *args: Any, **kwargs: Any) -> asyncio.Future[Remote[Any]]:

@@ -11,6 +11,10 @@ Remote[T]``:
 * ``construct(remote.Class, args)`` checks the constructor's arguments and is a
   ``Future[Remote[Class]]``;
 * a name ``T`` does not have is an error.
+
+``SyncRemote[T]`` (``comlink_py.blocking``) is checked the same way with calls that return their
+values: ``remote.method`` is ``(args) -> R``, and ``blocking.construct(remote.Class, args)`` is a
+``SyncRemote[Class]``.
 """
 
 from __future__ import annotations
@@ -47,7 +51,9 @@ from mypy.types import (
 __all__ = ["ComlinkPlugin", "plugin"]
 
 REMOTE = "comlink_py.aio.Remote"
-CONSTRUCT = "comlink_py.aio.construct"
+SYNC_REMOTE = "comlink_py.blocking.SyncRemote"
+REMOTES = frozenset({REMOTE, SYNC_REMOTE})
+CONSTRUCTS = frozenset({"comlink_py.aio.construct", "comlink_py.blocking.construct"})
 FUTURE = "asyncio.Future"
 AWAITABLE = "typing.Awaitable"
 MAPPING = "typing.Mapping"
@@ -57,22 +63,24 @@ FUNCTION = "builtins.function"
 class ComlinkPlugin(Plugin):
     def get_attribute_hook(self, fullname: str) -> Callable[[AttributeContext], Type] | None:
         owner, _, name = fullname.rpartition(".")
-        if owner == REMOTE and not name.startswith("_"):
+        if owner in REMOTES and not name.startswith("_"):
             return lambda ctx: _remote_attribute(ctx, name)
         return None
 
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
-        return _remote_call if fullname == f"{REMOTE}.__call__" else None
+        owner, _, name = fullname.rpartition(".")
+        return _remote_call if owner in REMOTES and name == "__call__" else None
 
     def get_function_signature_hook(
         self, fullname: str
     ) -> Callable[[FunctionSigContext], FunctionLike] | None:
-        return _construct if fullname == CONSTRUCT else None
+        return _construct if fullname in CONSTRUCTS else None
 
 
 def _target(remote: ProperType) -> ProperType | None:
-    """``T`` of a ``Remote[T]``, or ``None`` when it is unknown (``Any``) or not a Remote."""
-    if not isinstance(remote, Instance) or remote.type.fullname != REMOTE or not remote.args:
+    """``T`` of a ``Remote[T]`` or ``SyncRemote[T]``, or ``None`` when it is unknown (``Any``) or
+    not a Remote."""
+    if not isinstance(remote, Instance) or remote.type.fullname not in REMOTES or not remote.args:
         return None
     target = get_proper_type(remote.args[0])
     return None if isinstance(target, AnyType) else target
@@ -88,13 +96,21 @@ def _awaited(api: CheckerPluginInterface, result: Type) -> Type:
     return result
 
 
-def _asynchronous(api: CheckerPluginInterface, signature: FunctionLike) -> FunctionLike:
-    """``signature`` with its result delivered as a future. A class called remotely returns its
-    instance by value, so a type object becomes a plain function."""
+def _delivered(api: CheckerPluginInterface, remote: Instance, result: Type) -> Type:
+    """How a call through ``remote`` delivers ``result``: a future, or the value itself when the
+    call blocks (a ``SyncRemote``)."""
+    if remote.type.fullname == SYNC_REMOTE:
+        return result
+    return api.named_generic_type(FUTURE, [result])
+
+
+def _remotely(api: CheckerPluginInterface, remote: Instance, signature: FunctionLike) -> FunctionLike:
+    """``signature`` with its result delivered as a call through ``remote`` delivers it. A class
+    called remotely returns its instance by value, so a type object becomes a plain function."""
 
     def item(callable_: CallableType) -> CallableType:
         return callable_.copy_modified(
-            ret_type=api.named_generic_type(FUTURE, [_awaited(api, callable_.ret_type)]),
+            ret_type=_delivered(api, remote, _awaited(api, callable_.ret_type)),
             fallback=api.named_generic_type(FUNCTION, []),
         )
 
@@ -126,10 +142,10 @@ def _remote_attribute(ctx: AttributeContext, name: str) -> Type:
         shown = format_type(target, ctx.api.options)
         ctx.api.fail(f'Remote object {shown} has no attribute "{name}"', ctx.context, code=ATTR_DEFINED)
         return AnyType(TypeOfAny.from_error)
+    assert isinstance(remote, Instance)  # _target found a T, so this is a Remote[T]
     proper = get_proper_type(member)
     if isinstance(proper, FunctionLike) and not proper.is_type_obj():
-        return _asynchronous(ctx.api, proper)
-    assert isinstance(remote, Instance)  # _target found a T, so this is a Remote[T]
+        return _remotely(ctx.api, remote, proper)
     return remote.copy_modified(args=[member])
 
 
@@ -155,13 +171,16 @@ def _constructor(api: CheckerPluginInterface, target: Type | None) -> FunctionLi
 
 def _remote_call(ctx: MethodSigContext) -> FunctionLike:
     """Calling a ``Remote`` of a callable takes that callable's arguments (APPLY)."""
-    target = _target(ctx.type)
+    remote, target = get_proper_type(ctx.type), _target(ctx.type)
     signature = _constructor(ctx.api, target) or (target if isinstance(target, FunctionLike) else None)
-    return ctx.default_signature if signature is None else _asynchronous(ctx.api, signature)
+    if signature is None or not isinstance(remote, Instance):
+        return ctx.default_signature
+    return _remotely(ctx.api, remote, signature)
 
 
 def _construct(ctx: FunctionSigContext) -> FunctionLike:
-    """``construct(remote.Class, *args)``: the constructor's arguments, a ``Remote`` of the instance."""
+    """``construct(remote.Class, *args)``: the constructor's arguments, a ``Remote`` of the instance
+    (as a future, or at once for a ``SyncRemote``)."""
     if not ctx.args or not ctx.args[0]:
         return ctx.default_signature
     remote = get_proper_type(ctx.api.get_expression_type(ctx.args[0][0]))
@@ -176,7 +195,7 @@ def _construct(ctx: FunctionSigContext) -> FunctionLike:
             arg_types=[first.arg_types[0], *callable_.arg_types],
             arg_kinds=[ARG_POS, *callable_.arg_kinds],
             arg_names=[first.arg_names[0], *callable_.arg_names],
-            ret_type=ctx.api.named_generic_type(FUTURE, [remote.copy_modified(args=[callable_.ret_type])]),
+            ret_type=_delivered(ctx.api, remote, remote.copy_modified(args=[callable_.ret_type])),
             fallback=ctx.api.named_generic_type(FUNCTION, []),
         )
 

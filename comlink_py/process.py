@@ -41,7 +41,8 @@ T = TypeVar("T")
 # ----------------------------------------------------------------------------------------------
 # workers: a child process that exposes one object on its connection's main port
 
-_HELLO: Final = "comlink_py.worker"  # the key of the one message a worker sends before serving
+#: The key of the one message a worker sends before serving (``comlink_py.blocking_process`` too).
+HELLO: Final = "comlink_py.worker"
 
 
 class WorkerError(RuntimeError):
@@ -72,7 +73,7 @@ async def serve_target(spec: str, sock: socket.socket) -> None:
         obj = load_target(spec)
     except Exception as error:
         report = "".join(traceback.format_exception(error))
-        connection.port.post_message({_HELLO: "failed", "error": report})
+        connection.port.post_message({HELLO: "failed", "error": report})
         connection.close()
         await connection.wait_closed()
         raise
@@ -80,7 +81,7 @@ async def serve_target(spec: str, sock: socket.socket) -> None:
 
 
 async def _serve_on(connection: Connection, obj: Any) -> None:
-    connection.port.post_message({_HELLO: "ready"})
+    connection.port.post_message({HELLO: "ready"})
     expose(obj, connection.port)
     await connection.wait_closed()
 
@@ -106,9 +107,9 @@ async def _greeting(port: VirtualPort) -> None:
         data = event.data
         if ready.done():
             return
-        if isinstance(data, dict) and data.get(_HELLO) == "ready":
+        if isinstance(data, dict) and data.get(HELLO) == "ready":
             ready.set_result(None)
-        elif isinstance(data, dict) and data.get(_HELLO) == "failed":
+        elif isinstance(data, dict) and data.get(HELLO) == "failed":
             ready.set_exception(WorkerError(f"the worker failed to start:\n{data.get('error')}"))
         else:
             ready.set_exception(WorkerError(f"the worker did not say it is ready; it sent {data!r}"))
@@ -272,7 +273,7 @@ async def _spawn(
             str(child.fileno()),
             pass_fds=(child.fileno(),),
             stdin=asyncio.subprocess.DEVNULL,
-            env=_child_env(env, python is None),
+            env=child_env(env, python is None),
             cwd=cwd,
         )
     except BaseException:
@@ -302,7 +303,9 @@ async def _reap(process: asyncio.subprocess.Process, grace: float) -> int:
     return await process.wait()
 
 
-def _child_env(env: dict[str, str] | None, same_python: bool) -> dict[str, str]:
+def child_env(env: dict[str, str] | None, same_python: bool) -> dict[str, str]:
+    """The environment of a worker process: ``env`` (or this one's), and with the same interpreter
+    this process's ``sys.path`` too, so that it imports what this one can."""
     result = dict(os.environ if env is None else env)
     if same_python:
         paths = [os.path.abspath(p) for p in sys.path]

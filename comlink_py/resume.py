@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["ENABLED", "Resumer", "resumer_for"]
+__all__ = ["ENABLED", "Resumer", "resumer_for", "set_running_loop"]
 
 #: Whether new wraps resume their callers at once; off with ``COMLINK_PY_RESUME=0``.
 ENABLED = os.environ.get("COMLINK_PY_RESUME", "1") != "0"
@@ -77,6 +77,15 @@ class Resumer:
 def resumer_for(loop: asyncio.AbstractEventLoop) -> Resumer | None:
     """A ``Resumer`` over ``loop``, or ``None`` while the shim is off."""
     return Resumer(loop) if ENABLED else None
+
+
+def set_running_loop(loop: Any) -> Any:
+    """Make ``loop`` this thread's running loop (what ``expose`` gives its tasks to) and return the
+    one before: for a thread that serves callbacks while it blocks instead of running a loop
+    (``comlink_py.blocking``, ``comlink_py.blocking_process``)."""
+    outer = asyncio._get_running_loop()
+    asyncio._set_running_loop(loop)
+    return outer
 
 
 def _may_resume_now(loop: asyncio.AbstractEventLoop) -> bool:

@@ -24,6 +24,8 @@ export const { packagesURL, comlinkPyURL } = locate(new URL("./", import.meta.ur
 /** Where comlink_py's sources go in Pyodide's file system (added to sys.path). */
 export const LIBRARY_DIR = "/comlink_py_lib";
 
+import { installSync } from "./sync_worker.mjs";
+
 /** Key of the status message a worker sends its starter: { [STATUS]: "ready" | "error", error }. */
 export const STATUS = "comlink_py:status";
 
@@ -33,6 +35,50 @@ export const REQUEST_TYPES = new Set(["GET", "SET", "APPLY", "CONSTRUCT", "ENDPO
 /** Whether a message is a Comlink request (and so expects an answer with the same id). */
 export function isRequest(data) {
   return data != null && typeof data === "object" && data.id != null && REQUEST_TYPES.has(data.type);
+}
+
+/**
+ * The starter's half of Pyodide's interrupt buffer: `buffer` goes to the worker (which passes it to
+ * `pyodide.setInterruptBuffer`), `busy(on)` follows the call port, `serving()` says start-up is
+ * over, and `interrupt()` writes 2 (Python raises KeyboardInterrupt) only once Python serves and
+ * while a call waits for its answer, returning whether it did (an interrupt during start-up would
+ * hit the boot's own code); the flag is cleared when no call waits, so an interrupt no call took
+ * never hits the next one. Without
+ * SharedArrayBuffer (a page that is not cross-origin isolated) `buffer` is null and interrupt()
+ * throws, saying why.
+ */
+export function interrupter() {
+  if (typeof SharedArrayBuffer !== "function" || globalThis.crossOriginIsolated === false) {
+    const why =
+      "interrupt() needs SharedArrayBuffer, which a browser gives only a cross-origin isolated page: " +
+      "serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp";
+    return {
+      buffer: null,
+      busy() {},
+      serving() {},
+      interrupt() {
+        throw new Error(why);
+      },
+    };
+  }
+  const buffer = new Uint8Array(new SharedArrayBuffer(1));
+  let calling = false;
+  let live = false;
+  return {
+    buffer,
+    busy(on) {
+      calling = on;
+      if (!on) Atomics.store(buffer, 0, 0);
+    },
+    serving() {
+      live = true;
+    },
+    interrupt() {
+      if (!live || !calling) return false;
+      Atomics.store(buffer, 0, 2);
+      return true;
+    },
+  };
 }
 
 /** name/message/stack of anything thrown, as Comlink's throw handler sends an Error. */
@@ -267,11 +313,12 @@ export function installComlinkPy(pyodide, files) {
  *
  * options: loadPyodide() -> Promise<PyodideAPI>; files() -> [path, text][] of comlink_py;
  * prepare(pyodide) (optional, e.g. mount the user's folder); port (the call port); hostPort
- * (optional, where the starter exposes its own object); readSource() -> the main code's text, and
+ * (optional, where the starter exposes its own object); sync (optional, the synchronous channels of
+ * sync_host.mjs's syncChannels); readSource() -> the main code's text, and
  * its filename (for tracebacks).
  * Returns null once serving, or the throw wire value that now answers every call.
  */
-export async function bootPython({ loadPyodide, files, prepare, port, hostPort, readSource, filename }) {
+export async function bootPython({ loadPyodide, files, prepare, port, hostPort, sync, readSource, filename }) {
   const gate = servingGate(port);
   let failure;
   try {
@@ -283,6 +330,7 @@ export async function bootPython({ loadPyodide, files, prepare, port, hostPort, 
     try {
       shim.set_default_endpoint(gate.endpoint);
       if (hostPort) shim.set_host_endpoint(hostPort);
+      installSync(pyodide, sync);
       const running = shim.run_main(source, filename); // a PyProxy of the coroutine
       try {
         failure = await running;

@@ -4,12 +4,15 @@
 //
 //   const { remote, ready } = startPythonWorker({ pyodide: "314", file: "./api.py" });
 //   await remote.method(1, 2);
-import { STATUS, callingGate, errorInfo, extrasOf, isWheel, toError } from "./boot.mjs";
+import { registerAbortSignal } from "./abort.mjs";
+import { STATUS, callingGate, errorInfo, extrasOf, interrupter, isWheel, toError } from "./boot.mjs";
 import { COMLINK_MODULE, loadPython, pyodideIndexURL } from "./browser_python.mjs";
 import { BOOT_KEY } from "./browser_worker.mjs";
+import { syncChannels } from "./sync_host.mjs";
 
 // Where Comlink is depends on where this file is served from (boot.mjs), so no static import.
 const Comlink = await import(COMLINK_MODULE);
+registerAbortSignal(Comlink); // an AbortSignal argument reaches Python as a Cancellation
 
 export { Comlink, loadPython };
 
@@ -19,6 +22,9 @@ const ENTRIES = {
   "0.28": { url: new URL("./worker_classic.js", import.meta.url), type: "classic" },
 };
 
+/** What input() reads in a worker by default: the page's prompt dialog (null when cancelled). */
+const defaultStdin = typeof globalThis.prompt === "function" ? (text) => globalThis.prompt(text) : null;
+
 /**
  * Start Python in a Web Worker.
  *
@@ -27,7 +33,10 @@ const ENTRIES = {
  *   code     Python source to run as __main__, or
  *   file     the URL (relative to the page) of a Python file to run as __main__;
  *            either must call comlink_py.expose(obj) before it finishes (top-level await is fine).
- *   host     optional object exposed to Python, which reaches it as comlink_py.js.host().
+ *   host     optional object exposed to Python, which reaches it as comlink_py.js.host(), and
+ *            with blocking calls as comlink_py.shared.host_sync().
+ *   stdin    (prompt) => string | null, what input() and sys.stdin read (default: window.prompt,
+ *            where there is one). Blocking calls need a cross-origin isolated page (COOP/COEP).
  *   files    optional URL, or list of URLs, of Python files, zips, or folders (ending in "/", with
  *            a files.json listing their files): made importable before the main code runs.
  *   packages optional wheel URL (.whl), or name of a package of the Pyodide distribution (its file
@@ -36,14 +45,16 @@ const ENTRIES = {
  *            each of those has loaded.
  *   debug    true: trace the worker's comlink_py traffic (COMLINK_PY_DEBUG=1) to its console.
  *
- * Returns { remote, ready, worker, terminate }: `remote` is `Comlink.wrap` of the exposed object and
+ * Returns { remote, ready, worker, terminate, interrupt }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once (calls wait until Python serves); `ready` resolves when Python serves, or rejects
  * with the start-up error (name: the Python class name), which the calls receive too. `worker` is
  * the Worker itself: anything else speaking Comlink's protocol can wrap it as well (comlink_py on
  * this thread does: `comlink_py.wrap(JsEndpoint(worker))`). `await using` terminates it too.
+ * `interrupt()` raises KeyboardInterrupt in the Python code running now, as in Node; it needs a
+ * cross-origin isolated page (SharedArrayBuffer) and throws, saying so, in any other.
  */
 export function startPythonWorker(options = {}) {
-  const { pyodide = "314", code, file, host, onProgress, debug = false } = options;
+  const { pyodide = "314", code, file, host, stdin = defaultStdin, onProgress, debug = false } = options;
   pyodideIndexURL(pyodide); // a clear error for an unknown version
   if ((code == null) === (file == null)) {
     throw new TypeError("startPythonWorker needs exactly one of 'code' or 'file'");
@@ -54,7 +65,13 @@ export function startPythonWorker(options = {}) {
   const absolute = (url) => new URL(url, globalThis.location.href).href;
   const { files, packages } = extrasOf(options);
   const extras = { files: files.map(absolute), packages: packages.map((p) => (isWheel(p) ? absolute(p) : p)) };
-  const boot = { extras, debug: debug === true, ...(code != null ? { code } : { file: absolute(file) }) };
+  const interrupts = interrupter();
+  const boot = {
+    extras,
+    debug: debug === true,
+    interruptBuffer: interrupts.buffer,
+    ...(code != null ? { code } : { file: absolute(file) }),
+  };
   const transfer = [];
   let hostChannel = null;
   if (host != null) {
@@ -63,10 +80,13 @@ export function startPythonWorker(options = {}) {
     boot.hostPort = hostChannel.port2;
     transfer.push(hostChannel.port2);
   }
+  const synchronous = syncChannels(Comlink, { host, stdin });
+  boot.sync = synchronous.sync;
+  transfer.push(...synchronous.transfer);
   const entry = ENTRIES[pyodide];
   const worker = new Worker(entry.url, { type: entry.type });
   worker.postMessage({ [BOOT_KEY]: boot }, transfer);
-  const gate = callingGate(worker);
+  const gate = callingGate(worker, interrupts.busy);
 
   const ready = new Promise((resolve, reject) => {
     let settled = false;
@@ -94,13 +114,15 @@ export function startPythonWorker(options = {}) {
       fail({ name: "Error", message: `the Python worker failed: ${event.message || `could not load ${entry.url}`}` });
     });
   });
-  ready.catch(() => {}); // awaiting it is optional; the calls carry the same error
+  ready.then(interrupts.serving, () => {}); // awaiting it is optional; the calls carry the same error
 
   const terminate = () => {
     gate.fail(errorInfo(new Error("the Python worker was terminated")));
     worker.terminate();
     hostChannel?.port1.close();
+    synchronous.close();
   };
   const disposal = Symbol.asyncDispose ? { [Symbol.asyncDispose]: async () => terminate() } : {};
-  return { remote: Comlink.wrap(gate.endpoint), ready, worker, terminate, ...disposal };
+  const { interrupt } = interrupts;
+  return { remote: Comlink.wrap(gate.endpoint), ready, worker, terminate, interrupt, ...disposal };
 }

@@ -5,7 +5,7 @@ import { STATUS, bootPython, loadExtras } from "./boot.mjs";
 import { browserFiles, fetchComlinkPy, fetchText, pyodideIndexURL } from "./browser_python.mjs";
 
 /** The one message the page sends before any Comlink call:
- *  { [BOOT_KEY]: { code | file, hostPort, extras, debug } }, its URLs absolute.
+ *  { [BOOT_KEY]: { code | file, hostPort, sync, extras, debug, interruptBuffer } }, its URLs absolute.
  *  Comlink and comlink_py ignore it (it has no id). */
 export const BOOT_KEY = "comlink_py:boot";
 
@@ -66,15 +66,18 @@ function heldScope(early) {
  *  worker caught meanwhile as `early`). */
 export async function serveWorker(version, loadPeers, early = []) {
   const scope = heldScope(early);
-  const { code, file, hostPort, extras, debug } = await scope.boot;
+  const { code, file, hostPort, sync, extras, debug, interruptBuffer } = await scope.boot;
   // A main file goes into Pyodide's FS under its URL's path, so that tracebacks show its lines.
   const path = file == null ? null : `/home/pyodide${new URL(file).pathname}`;
   const indexURL = pyodideIndexURL(version);
   const report = (progress) => self.postMessage({ [STATUS]: "progress", progress });
   let source = code;
   const failure = await bootPython({
-    loadPyodide: async () =>
-      (await loadPeers())({ indexURL, env: debug ? { COMLINK_PY_DEBUG: "1" } : {} }),
+    async loadPyodide() {
+      const pyodide = await (await loadPeers())({ indexURL, env: debug ? { COMLINK_PY_DEBUG: "1" } : {} });
+      if (interruptBuffer != null) pyodide.setInterruptBuffer(interruptBuffer); // the page's interrupt()
+      return pyodide;
+    },
     files: fetchComlinkPy,
     async prepare(pyodide) {
       if (path != null) {
@@ -86,6 +89,7 @@ export async function serveWorker(version, loadPeers, early = []) {
     },
     port: scope.endpoint,
     hostPort,
+    sync,
     readSource: () => source,
     filename: path ?? "<comlink_py main>",
   });

@@ -19,8 +19,12 @@ export interface Progress {
 
 /** Options both entries take. */
 export interface SharedOptions {
-  /** An object exposed to Python, which reaches it as comlink_py.js.host(). */
+  /** An object exposed to Python, which reaches it as comlink_py.js.host(), and with blocking
+   *  calls as comlink_py.shared.host_sync(). */
   host?: object;
+  /** What input() and sys.stdin read in Python, a line per call; null is the end of input. In a
+   *  browser the default is window.prompt, where there is one. Needs SharedArrayBuffer. */
+  stdin?: (prompt: string) => string | null;
   /** Folders, Python files or zips made importable before the main code runs: paths in Node, URLs
    *  relative to the page in a browser (where a folder's URL ends in "/" and its files.json lists
    *  its files). Folders keep their layout; files and the contents of zips share one folder. */
@@ -41,6 +45,10 @@ export interface PythonWorkerBase<T> {
   readonly remote: Comlink.Remote<T>;
   /** Resolves when Python serves; rejects with the start-up error, which the calls get too. */
   readonly ready: Promise<void>;
+  /** Raise KeyboardInterrupt in the Python code running now: the waiting call rejects with an
+   *  error named KeyboardInterrupt and the worker serves on. false, doing nothing, while Python
+   *  starts or when no call waits. In a browser it throws unless the page is cross-origin isolated. */
+  interrupt(): boolean;
   /** `await using` terminates the worker at the end of the block. */
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -6,12 +6,16 @@ import { parentPort, workerData } from "node:worker_threads";
 import { STATUS, bootPython, loadExtras } from "./boot.mjs";
 import { comlinkPyFiles, loadPyodideHere, mountFolder, nodeFiles } from "./node_python.mjs";
 
-const { port, hostPort, code, file, indexURL, packageDir, extras, debug } = workerData;
+const { port, hostPort, sync, code, file, indexURL, packageDir, extras, debug, interruptBuffer } = workerData;
 const path = file == null ? null : resolve(file);
 const report = (progress) => parentPort.postMessage({ [STATUS]: "progress", progress });
 
 const failure = await bootPython({
-  loadPyodide: () => loadPyodideHere(indexURL, debug),
+  async loadPyodide() {
+    const pyodide = await loadPyodideHere(indexURL, debug);
+    pyodide.setInterruptBuffer(interruptBuffer); // the starter's interrupt() writes into it
+    return pyodide;
+  },
   files: () => comlinkPyFiles(packageDir),
   async prepare(pyodide) {
     if (path != null) mountFolder(pyodide, dirname(path), path);
@@ -19,6 +23,7 @@ const failure = await bootPython({
   },
   port,
   hostPort,
+  sync,
   readSource: () => (path == null ? code : readFileSync(path, "utf8")),
   filename: path ?? "<comlink_py main>",
 });

@@ -4,9 +4,13 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
-import { STATUS, callingGate, errorInfo, extrasOf, toError } from "./boot.mjs";
+import { registerAbortSignal } from "./abort.mjs";
+import { STATUS, callingGate, errorInfo, extrasOf, interrupter, toError } from "./boot.mjs";
+import { syncChannels } from "./sync_host.mjs";
 
 export { loadPython } from "./node_python.mjs";
+
+registerAbortSignal(Comlink); // an AbortSignal argument reaches Python as a Cancellation
 
 const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
 
@@ -17,7 +21,9 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  *   code      Python source to run as __main__, or
  *   file      path of a Python file to run as __main__ (its folder is importable);
  *             either must call comlink_py.expose(obj) before it finishes (top-level await is fine).
- *   host      optional object exposed to Python, which reaches it as comlink_py.js.host().
+ *   host      optional object exposed to Python, which reaches it as comlink_py.js.host(), and
+ *             with blocking calls as comlink_py.shared.host_sync().
+ *   stdin     optional (prompt) => string | null: what input() and sys.stdin read in Python.
  *   indexURL  optional Pyodide folder (default: the pyodide package in node_modules).
  *   packageDir optional folder of comlink_py's sources (default: the package's python/comlink_py/
  *             when installed, this repository's comlink_py/ otherwise).
@@ -33,18 +39,22 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  *   unref     true: the worker keeps Node running only while it starts and while a call waits for
  *             its answer, so a script that forgets terminate() still ends.
  *
- * Returns { remote, ready, worker, terminate }: `remote` is `Comlink.wrap` of the exposed object and
+ * Returns { remote, ready, worker, terminate, interrupt }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once; `ready` resolves when Python serves, or rejects with the start-up error (which
  * the calls receive too); `terminate()` stops the worker and frees the ports (needed for Node to
  * exit, as live ports keep it running, unless `unref`). `await using` calls terminate too.
+ * `interrupt()` raises KeyboardInterrupt in the Python code running now (Pyodide's interrupt
+ * buffer), so a runaway call rejects with an error named KeyboardInterrupt and the worker serves
+ * on; it returns false, doing nothing, while Python starts or when no call waits for an answer.
  */
 export function startPythonWorker(options = {}) {
-  const { code, file, host, indexURL, packageDir, onProgress, debug, unref = false } = options;
+  const { code, file, host, stdin, indexURL, packageDir, onProgress, debug, unref = false } = options;
   if ((code == null) === (file == null)) {
     throw new TypeError("startPythonWorker needs exactly one of 'code' or 'file'");
   }
   if (onProgress != null && typeof onProgress !== "function") throw new TypeError("'onProgress' must be a function");
   const extras = extrasOf(options);
+  const interrupts = interrupter();
   const calls = new MessageChannel();
   const transferList = [calls.port2];
   const hostChannel = host == null ? null : new MessageChannel();
@@ -52,16 +62,20 @@ export function startPythonWorker(options = {}) {
     Comlink.expose(host, nodeEndpoint(hostChannel.port1));
     transferList.push(hostChannel.port2);
   }
+  const synchronous = syncChannels(Comlink, { host, stdin });
+  transferList.push(...synchronous.transfer);
   const worker = new Worker(WORKER_SCRIPT, {
     workerData: {
       port: calls.port2,
       hostPort: hostChannel?.port2 ?? null,
+      sync: synchronous.sync,
       code: code ?? null,
       file: file ?? null,
       indexURL: indexURL ?? null,
       packageDir: packageDir ?? null,
       extras,
       debug: debug ?? null,
+      interruptBuffer: interrupts.buffer,
     },
     transferList,
   });
@@ -71,16 +85,20 @@ export function startPythonWorker(options = {}) {
   const hold = () => {
     if (!unref) return;
     const on = starting || calling;
-    for (const handle of [worker, calls.port1, hostChannel?.port1]) on ? handle?.ref() : handle?.unref();
+    for (const handle of [worker, calls.port1, hostChannel?.port1, ...synchronous.handles]) {
+      on ? handle?.ref() : handle?.unref();
+    }
   };
   const gate = callingGate(nodeEndpoint(calls.port1), (busy) => {
     calling = busy;
+    interrupts.busy(busy);
     hold();
   });
   const remote = Comlink.wrap(gate.endpoint);
   const closePorts = () => {
     calls.port1.close();
     hostChannel?.port1.close();
+    synchronous.close();
   };
 
   const ready = new Promise((resolve, reject) => {
@@ -108,11 +126,12 @@ export function startPythonWorker(options = {}) {
     hold();
   };
   ready.then(started, started); // awaiting `ready` is optional: the calls carry the same error
+  ready.then(interrupts.serving, () => {});
 
   const terminate = async () => {
     gate.fail({ name: "Error", message: "the Python worker was terminated" });
     await worker.terminate();
     closePorts();
   };
-  return { remote, ready, worker, terminate, [Symbol.asyncDispose]: terminate };
+  return { remote, ready, worker, terminate, interrupt: interrupts.interrupt, [Symbol.asyncDispose]: terminate };
 }

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import socket
+import time
 from typing import Any
 
 import comlink_py as c
@@ -55,6 +56,20 @@ class Service:
     async def slow(self, seconds: float) -> str:
         await asyncio.sleep(seconds)
         return "done"
+
+    async def hold(self) -> None:
+        """Wait until cancelled; ``stopped`` says when its ``finally`` ran (a monotonic time)."""
+        self.stopped: float | None = None
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self.stopped = time.monotonic()
+
+    def when_stopped(self) -> float | None:
+        return self.stopped
+
+    def tasks(self) -> int:
+        return len(asyncio.all_tasks())
 
     async def call_back(self, callback: Any, *args: Any) -> Any:
         return await callback(*args)

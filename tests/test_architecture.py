@@ -16,6 +16,13 @@ LAYERS = {
     "comlink_py.protocol": set(),
     "comlink_py.transport": {"comlink_py.protocol"},
     "comlink_py.pyodide": {"comlink_py.protocol", "comlink_py.transport"},
+    # Blocking calls sit beside aio: they take its Remote apart, never the faces above them.
+    "comlink_py.blocking": {
+        "comlink_py.protocol",
+        "comlink_py.transport",
+        "comlink_py.aio",
+        "comlink_py.resume",
+    },
 }
 
 
@@ -81,6 +88,9 @@ def test_the_graph_is_read_from_every_module() -> None:
     assert "comlink_py.protocol.codec" in GRAPH["comlink_py.protocol.exposing"]  # from .codec import
     assert "comlink_py.protocol.wire" in GRAPH["comlink_py.aio"]  # from .protocol import wire
     assert "comlink_py.aio" in GRAPH["comlink_py.js"]  # from . import aio
+    assert "comlink_py.transport.waiting" in GRAPH["comlink_py.blocking"]
+    assert "comlink_py.pyodide.shared" in GRAPH["comlink_py.shared"]
+    assert "comlink_py.transport.sync_connection" in GRAPH["comlink_py.blocking_process"]
 
 
 def test_comlink_py_has_no_import_cycle() -> None:

@@ -220,6 +220,9 @@ API_MODULES = (
     "comlink_py.process",
     "comlink_py.debug",
     "comlink_py.typescript",
+    "comlink_py.blocking",
+    "comlink_py.blocking_process",
+    "comlink_py.shared",
 )
 HEADING = re.compile(r"^#{2,4} `(?:class )?(?P<name>\w+)(?P<signature>\(.*\))?`$", re.MULTILINE)
 

@@ -118,8 +118,9 @@ def test_the_classic_escape_to_os_is_refused() -> None:
 def never_answering() -> c.MessageChannel:
     """A channel whose port1 serves ``wait()``, which never answers, and ``ok()``, which does."""
     channel = c.MessageChannel()
-    never = asyncio.get_running_loop().create_future()
-    c.expose({"wait": lambda: never, "ok": lambda: 1}, channel.port1)
+    loop = asyncio.get_running_loop()
+    # A future per call: the caller's cancel cancels the task awaiting it, and with it the future.
+    c.expose({"wait": loop.create_future, "ok": lambda: 1}, channel.port1)
     return channel
 
 

@@ -260,9 +260,9 @@ def test_messages_without_data_responses_and_bad_origins_get_no_answer() -> None
     async def go() -> None:
         _near, far = recording_channel()
         c.expose(Bank(), far, allowed_origins=["https://good.example"])
-        far._deliver(None)
-        far._deliver({})
-        far._deliver({"id": "1", "type": "RAW", "value": 1})
+        far.deliver(None)
+        far.deliver({})
+        far.deliver({"id": "1", "type": "RAW", "value": 1})
         await asyncio.sleep(0)
         assert far.sent == []
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import TypedDict
 
 import comlink_py
+from comlink_py import blocking
 from comlink_py.process import spawn
 from typed_client import Api, Counter
 
@@ -68,6 +69,23 @@ async def spawned() -> None:
     reveal_type(remote.greet)  # R: def (name: str) -> _asyncio.Future[str]
     async with spawn("typed_client:Api") as untyped_child:
         reveal_type(untyped_child)  # R: comlink_py.aio.Remote[Any]
+
+
+def blocking_misuse(port: comlink_py.Endpoint) -> None:
+    api = blocking.wrap_sync(port, Api)
+    reveal_type(api)  # R: comlink_py.blocking.SyncRemote[typed_client.Api]
+    reveal_type(api.add)  # R: def (a: int, b: int) -> int
+    reveal_type(api.add(1, 2))  # R: int
+    reveal_type(blocking.get(api.version))  # R: str
+    reveal_type(api.settings.tags)  # R: comlink_py.blocking.SyncRemote[list[str]]
+    made = blocking.construct(api.Counter, 1)
+    reveal_type(made)  # R: comlink_py.blocking.SyncRemote[typed_client.Counter]
+    made.increment(by="5")  # E: Argument "by" to "increment" of "Counter" has
+    api.add("1", 2)  # E: Argument 1 to "add" of "Api" has incompatible type "str"; expected "int"
+    wrong: str = api.add(1, 2)  # E: expression has type "int", variable has type "str"
+    api.no_such_method()  # E: Remote object "Api" has no attribute "no_such_method"
+    blocking.construct(api.Counter, "ten")  # E: Argument 2 has incompatible type "str"
+    api.name = "x"  # E: "SyncRemote[Api]" has no attribute "name"
 """
 
 

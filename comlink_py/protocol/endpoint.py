@@ -12,7 +12,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["Endpoint", "Listener", "MessageEvent", "call_each", "close", "start"]
+__all__ = [
+    "UNANSWERED",
+    "Endpoint",
+    "Listener",
+    "MessageEvent",
+    "WaitingEndpoint",
+    "call_each",
+    "close",
+    "start",
+]
 
 log = logging.getLogger("comlink_py")
 
@@ -54,6 +63,27 @@ class Endpoint(Protocol):
     def add_listener(self, listener: Listener) -> None: ...
 
     def remove_listener(self, listener: Listener) -> None: ...
+
+
+@runtime_checkable
+class WaitingEndpoint(Endpoint, Protocol):
+    """An endpoint a thread can block on (for ``comlink_py.blocking``). ``wait(timeout)`` returns
+    once it delivered what arrived to the listeners (on the calling thread), or after ``timeout``
+    seconds; a peer that is gone is reported to its close listeners (``add_close_listener``, which
+    a waiting endpoint must have). ``adopt(endpoint)`` makes an endpoint that arrived in a message
+    (a returned proxy) one that waits with this one, so that calls through it block too. An
+    endpoint may also have ``wait_answer(msg_id, timeout)``: ``wait``, except that a plain answer to
+    the request ``msg_id`` (a RAW wire value) is returned as its value instead of delivered, and
+    ``UNANSWERED`` when none came; a transport where delivering costs more uses it.
+    """
+
+    def wait(self, timeout: float) -> None: ...
+
+    def adopt(self, endpoint: Endpoint) -> WaitingEndpoint: ...
+
+
+#: What ``wait_answer`` returns when the answer it waits for did not come (see ``WaitingEndpoint``).
+UNANSWERED: Any = object()
 
 
 def call_each(callbacks: Iterable[Callable[..., None]], *args: Any) -> None:

@@ -45,7 +45,8 @@ def is_allowed_origin(allowed: Iterable[Origin], origin: str | None) -> bool:
 @dataclass(slots=True)
 class Dispatch:
     """One accepted request, for ``Exposer.perform``: a valid ``request``, or the ``error`` that
-    made it invalid (answered like an error the call raised)."""
+    made it invalid (answered like an error the call raised). A CANCEL has neither: it is not
+    performed, the glue cancels what runs under its ``id``."""
 
     id: Any
     type: str
@@ -61,24 +62,26 @@ answering: ContextVar[Exposer | None] = ContextVar("comlink_py_answering", defau
 _SEQUENCES = (list, tuple, str, bytes)
 
 _MAPPING, _SEQUENCE, _OTHER = "mapping", "sequence", "other"
-_shapes: dict[type, str] = {}
-_shapes_token = abc.get_cache_token()
+_indexings: dict[type, str] = {}
+_indexing_token = abc.get_cache_token()
 
 
-def _shape(cls: type) -> str:
-    """How a path step reads an instance of ``cls`` (``resolve`` looks in ``_shapes`` first).
+def _indexing(cls: type) -> str:
+    """How a path step reads an instance of ``cls`` (``resolve`` looks in ``_indexings`` first).
     Remembered per class, since the abstract-class check costs more than the rest of a step;
     forgotten whenever any ABC gains a registration."""
-    global _shapes_token
+    global _indexing_token
     token = abc.get_cache_token()
-    if token != _shapes_token:
-        _shapes.clear()
-        _shapes_token = token
-    shape = _shapes.get(cls)
-    if shape is None:
-        shape = _MAPPING if issubclass(cls, Mapping) else _SEQUENCE if issubclass(cls, _SEQUENCES) else _OTHER
-        _shapes[cls] = shape
-    return shape
+    if token != _indexing_token:
+        _indexings.clear()
+        _indexing_token = token
+    indexing = _indexings.get(cls)
+    if indexing is None:
+        indexing = (
+            _MAPPING if issubclass(cls, Mapping) else _SEQUENCE if issubclass(cls, _SEQUENCES) else _OTHER
+        )
+        _indexings[cls] = indexing
+    return indexing
 
 
 # Responses on a shared endpoint must never be answered: that would make two peers that both expose
@@ -123,6 +126,8 @@ class Exposer:
         if type(kind) is str and kind in _RESPONSE_TYPES:  # a list would not even hash
             return None
         id = data.get("id")
+        if kind == wire.CANCEL:  # never answered: the caller has forgotten the call
+            return Dispatch(id, wire.CANCEL, None) if type(id) is str else None
         if event.error is not None:  # the transport could decode only part of it: say what failed
             return Dispatch(id, "", None, event.error) if id is not None else None
         try:
@@ -177,14 +182,14 @@ class Exposer:
         obj = self.obj
         policy = self.policy
         for segment in path:  # each step inline: a call per step costs more than the step
-            shape = _shapes.get(type(obj)) if abc.get_cache_token() == _shapes_token else None
-            if shape is None:
-                shape = _shape(type(obj))
-            if shape is _MAPPING:
+            indexing = _indexings.get(type(obj)) if abc.get_cache_token() == _indexing_token else None
+            if indexing is None:
+                indexing = _indexing(type(obj))
+            if indexing is _MAPPING:
                 if segment in obj:
                     obj = obj[segment] if policy is None else policy.check_reached(obj[segment], segment)
                     continue
-            elif shape is _SEQUENCE:
+            elif indexing is _SEQUENCE:
                 if segment.isdecimal():
                     obj = obj[int(segment)]
                     if policy is not None:

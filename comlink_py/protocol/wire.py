@@ -13,6 +13,7 @@ from typing import Any, Final, Literal, TypedDict
 
 __all__ = [
     "APPLY",
+    "CANCEL",
     "CONSTRUCT",
     "ENDPOINT",
     "GET",
@@ -26,6 +27,7 @@ __all__ = [
     "ProtocolError",
     "Request",
     "WireValue",
+    "cancel",
     "describe",
     "new_id",
     "parse_request",
@@ -43,6 +45,11 @@ MESSAGE_TYPES: Final = frozenset({GET, SET, APPLY, CONSTRUCT, ENDPOINT, RELEASE}
 
 RAW: Final = "RAW"
 HANDLER: Final = "HANDLER"
+
+#: comlink_py's extension (docs/wire-format.md): ``{"type": "CANCEL", "id": <a call's id>}`` asks the
+#: peer to cancel the task running that call. It is never answered; Comlink ignores it (it answers
+#: only the types above), and so does a peer that has nothing running under that id.
+CANCEL: Final = "CANCEL"
 
 #: Key orders, as Comlink's ``Object.assign`` calls make them and ``request`` builds them: a request
 #: with all its keys (GET has the first three, ENDPOINT and RELEASE the first two), and a RAW wire
@@ -108,6 +115,11 @@ def response(wire_value: WireValue, id: str) -> dict[str, Any]:
     msg: dict[str, Any] = dict(wire_value)
     msg["id"] = id
     return msg
+
+
+def cancel(id: str) -> dict[str, str]:
+    """The CANCEL message for the call ``id`` (type first, like a response's keys)."""
+    return {"type": CANCEL, "id": id}
 
 
 def describe(value: Any, limit: int = 60) -> str:

@@ -88,6 +88,13 @@ class Caller(Generic[Token]):
     def forget(self, msg_id: str) -> None:
         self.pending.pop(msg_id, None)
 
+    def cancel(self, msg_id: str) -> dict[str, str] | None:
+        """Forget a call the caller gave up on; the CANCEL message for the peer if it was pending
+        (a late answer is then ignored, and the peer can stop the work)."""
+        if self.pending.pop(msg_id, None) is None:
+            return None
+        return wire.cancel(msg_id)
+
     def drain(self) -> list[Token]:
         """Drop and return every pending token (the connection closed or was released)."""
         tokens = list(self.pending.values())

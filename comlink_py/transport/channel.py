@@ -16,17 +16,21 @@ from typing import Any, Final
 from ..protocol.endpoint import Listener, MessageEvent, call_each
 from .clone import structured_clone
 
-__all__ = ["PEER_CLOSED", "MessageChannel", "MessagePort"]
+__all__ = ["PEER_CLOSED", "Inbox", "MessageChannel", "MessagePort"]
 
 #: Queued after the messages a closing peer sent before it closed.
 PEER_CLOSED: Final = object()
+
+#: What takes the messages of a redirected port (see ``MessagePort.redirect``).
+Inbox = Callable[["MessagePort", Any], None]
 
 
 class MessagePort:
     """One end of a ``MessageChannel``; implements the ``Endpoint`` protocol.
 
-    Transports built on it (``comlink_py.transport.connection``) use the hooks ``entangle``,
-    ``receive``, ``peer_closed``, ``shut`` and ``detach`` rather than its fields.
+    Transports built on it (``comlink_py.transport.connection``, ``comlink_py.transport.waiting``)
+    use the hooks ``entangle``, ``receive``, ``peer_closed``, ``shut``, ``detach``, ``redirect`` and
+    ``deliver`` rather than its fields.
     """
 
     def __init__(self) -> None:
@@ -35,6 +39,7 @@ class MessagePort:
         self._close_listeners: list[Callable[[], None]] = []
         self._queue: deque[Any] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._inbox: Inbox | None = None  # see redirect
         self._thread = 0
         self._lock = threading.Lock()
         self.closed = False
@@ -60,7 +65,7 @@ class MessagePort:
     def start(self) -> None:
         """Begin delivery on the running event loop (messages posted earlier are kept until now)."""
         with self._lock:
-            if self._loop is not None:
+            if self._loop is not None or self._inbox is not None:
                 return
             try:
                 loop = asyncio.get_running_loop()
@@ -72,7 +77,7 @@ class MessagePort:
                 if item is PEER_CLOSED:
                     self._schedule(self.shut)
                 else:
-                    self._schedule(self._deliver, item)
+                    self._schedule(self.deliver, item)
 
     def close(self) -> None:
         """Disentangle both ends. The peer still receives what was posted before, then learns of
@@ -93,7 +98,7 @@ class MessagePort:
         self._peer = None
         with self._lock:
             if self._loop is None:
-                self._queue.append(PEER_CLOSED)
+                self._hold(PEER_CLOSED)
             else:
                 self._schedule(self.shut)
 
@@ -114,13 +119,33 @@ class MessagePort:
         """A message from the peer: delivered in this call if the port was started on ``loop``
         (the caller's, running now), else queued for its own loop (or until it starts)."""
         if loop is not None and self._loop is loop:
-            self._deliver(data)
+            self.deliver(data)
             return
         with self._lock:
             if self._loop is None:
-                self._queue.append(data)
+                self._hold(data)
             else:
-                self._schedule(self._deliver, data)
+                self._schedule(self.deliver, data)
+
+    def redirect(self, inbox: Inbox) -> bool:
+        """Hand this port's messages to ``inbox(port, item)`` instead of an event loop: what it
+        queued, then what arrives (on the posting thread), with ``PEER_CLOSED`` where the peer
+        closed. Its owner passes each item to ``deliver`` (or ``PEER_CLOSED`` to ``shut``) on a
+        thread of its choice. False for a port that was started or redirected already."""
+        with self._lock:
+            if self._loop is not None or self._inbox is not None:
+                return False
+            self._inbox = inbox
+            while self._queue:
+                inbox(self, self._queue.popleft())
+        return True
+
+    def deliver(self, data: Any) -> None:
+        """Give a message to the listeners, on this thread, unless the port is closed."""
+        if self.closed:
+            return
+        event = MessageEvent(data)
+        call_each(self._listeners, event)
 
     def detach(self) -> tuple[MessagePort | None, list[Any]]:
         """Neuter this end as it is transferred away: closed without telling anyone, unlinked from
@@ -145,11 +170,13 @@ class MessagePort:
         else:
             loop.call_soon_threadsafe(fn, *args)
 
-    def _deliver(self, data: Any) -> None:
-        if self.closed:
-            return
-        event = MessageEvent(data)
-        call_each(self._listeners, event)
+    def _hold(self, item: Any) -> None:
+        """Keep what arrived for a port with no loop (the lock held): queued, or to its inbox."""
+        inbox = self._inbox
+        if inbox is None:
+            self._queue.append(item)
+        else:
+            inbox(self, item)
 
 
 class MessageChannel:

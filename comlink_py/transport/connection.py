@@ -1,14 +1,9 @@
 """Comlink between CPython processes: virtual ports multiplexed over one stream socket.
 
-A ``Connection`` carries frames over one connected stream socket (the end of a ``socketpair`` that a
-child inherited, or any other). Every frame is addressed to a virtual port, so ``proxy()`` and
-``create_endpoint`` open new ports over the same connection, as MessagePorts ride one postMessage
-link in a browser. Values travel in the binary codec (``binary.py``), never pickled.
-
-Frame: ``<u32 size of the rest> <u32 channel> <u8 kind>`` and a body. ``MESSAGE``: an encoded value.
-``PORTS``: ``<u32 n>``, n channel ids, then an encoded value whose ports are those channels.
-``CLOSE``: no body; the channel is gone. Each side numbers the channels it opens from 1 and the
-receiver flips the top bit, so ids never collide without a handshake; channel 0 is the main port.
+A ``Connection`` carries frames (``frames.py``) over one connected stream socket (the end of a
+``socketpair`` that a child inherited, or any other). Every frame is addressed to a virtual port, so
+``proxy()`` and ``create_endpoint`` open new ports over the same connection, as MessagePorts ride
+one postMessage link in a browser. Values travel in the binary codec (``binary.py``), never pickled.
 """
 
 from __future__ import annotations
@@ -19,26 +14,28 @@ import socket
 import struct
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any
 
 from ..protocol.endpoint import Endpoint, MessageEvent, close, start
 from . import binary
 from .channel import PEER_CLOSED, MessagePort
 from .clone import CLONE_ATOMS, is_transferable
+from .frames import (
+    CLOSE,
+    HEAD,
+    MESSAGE,
+    OPENED_BY_PEER,
+    PORTS,
+    SIZE,
+    close_frame,
+    flip,
+    port_table,
+    read_port_table,
+)
 
 __all__ = ["Connection", "VirtualPort", "connect"]
 
 log = logging.getLogger("comlink_py")
-
-_SIZE: Final = struct.Struct("<I")
-_HEAD: Final = struct.Struct("<IIB")  # size of the rest, channel, kind
-_MESSAGE, _PORTS, _CLOSE_FRAME = 0, 1, 2
-_OPENED_BY_PEER: Final = 1 << 31
-
-
-def _flip(channel: int) -> int:
-    """A channel id as the other side names it (the main port is 0 on both sides)."""
-    return channel ^ _OPENED_BY_PEER if channel else 0
 
 
 class VirtualPort(MessagePort):
@@ -168,40 +165,38 @@ class Connection(asyncio.Protocol):
         end = len(source)
         with memoryview(source) as view:
             while end - pos >= 4 and self._transport is not None:
-                (size,) = _SIZE.unpack_from(view, pos)
+                (size,) = SIZE.unpack_from(view, pos)
                 stop = pos + 4 + size
                 if stop > end:
                     break
-                if size < _HEAD.size - 4:
+                if size < HEAD.size - 4:
                     self._fail(f"a frame of {size} bytes is too short")
                     break
-                _, channel, kind = _HEAD.unpack_from(view, pos)
-                self._frame(_flip(channel), kind, view[pos + _HEAD.size : stop])
+                _, channel, kind = HEAD.unpack_from(view, pos)
+                self._frame(flip(channel), kind, view[pos + HEAD.size : stop])
                 pos = stop
         return pos
 
     def _frame(self, key: int, kind: int, body: memoryview) -> None:
-        if kind == _CLOSE_FRAME:
+        if kind == CLOSE:
             port = self._ports.pop(key, None)
             if port is not None:
                 port.peer_closed()
                 self._close_if_idle()
             return
         ports: list[VirtualPort] = []
-        if kind == _PORTS:
+        if kind == PORTS:
             try:
-                (count,) = _SIZE.unpack_from(body, 0)
-                ids = struct.unpack_from(f"<{count}I", body, 4)
+                ids, body = read_port_table(body)
             except struct.error:
                 self._fail("a port table runs past the end of its frame")
                 return
-            body = body[4 + 4 * count :]
             for channel in ids:
-                port = self._adopt(_flip(channel))
+                port = self._adopt(flip(channel))
                 if port is None:
                     return
                 ports.append(port)
-        elif kind != _MESSAGE:
+        elif kind != MESSAGE:
             self._fail(f"unknown frame kind {kind}")
             return
         try:
@@ -218,7 +213,7 @@ class Connection(asyncio.Protocol):
 
     def _adopt(self, key: int) -> VirtualPort | None:
         """The local end of a channel that arrived in a message."""
-        if not key & _OPENED_BY_PEER or key in self._ports:
+        if not key & OPENED_BY_PEER or key in self._ports:
             self._fail(f"the peer sent channel {key:#x}, which it did not open or already sent")
             return None
         port = VirtualPort(self, key)
@@ -236,22 +231,22 @@ class Connection(asyncio.Protocol):
     def _send(self, key: int, message: Any, transfer: Sequence[Any]) -> None:
         if self._transport is None:
             return  # the peer is gone; this port's close listeners have been told
-        frame = bytearray(_HEAD.size)
+        frame = bytearray(HEAD.size)
         ports = binary.encode_into(frame, message, transfer)  # refusals raise in the caller's thread
         self._on_loop(self._post, key, frame, ports)
 
     def _post(self, key: int, frame: bytearray, ports: list[Any]) -> None:
-        kind = _MESSAGE
+        kind = MESSAGE
         after: list[tuple[int, Any]] = []
         if ports:
-            kind = _PORTS
+            kind = PORTS
             ids = [self._export(port, after) for port in ports]
-            frame[_HEAD.size : _HEAD.size] = struct.pack(f"<I{len(ids)}I", len(ids), *ids)
-        _HEAD.pack_into(frame, 0, len(frame) - 4, key, kind)
+            frame[HEAD.size : HEAD.size] = port_table(ids)
+        HEAD.pack_into(frame, 0, len(frame) - 4, key, kind)
         self._write(frame)
         for channel, item in after:
             if item is PEER_CLOSED:
-                self._write(_HEAD.pack(_HEAD.size - 4, channel, _CLOSE_FRAME))
+                self._write(close_frame(channel))
             else:
                 self._send(channel, item, _ports_in(item))
 
@@ -259,7 +254,7 @@ class Connection(asyncio.Protocol):
         """Hand ``endpoint`` to the peer; returns its channel id. What must follow the message
         (messages queued for a handed-over port, or its close) is added to ``after``."""
         key = self._next
-        if key >= _OPENED_BY_PEER:
+        if key >= OPENED_BY_PEER:
             raise ConnectionError("this connection has opened all the channels it can")
         self._next += 1
         if isinstance(endpoint, VirtualPort) and endpoint._connection is self and endpoint._key is None:
@@ -283,7 +278,7 @@ class Connection(asyncio.Protocol):
         if threading.get_ident() != self._thread:
             self._on_loop(self._drop, key)
         elif self._ports.pop(key, None) is not None and self._transport is not None:
-            self._write(_HEAD.pack(_HEAD.size - 4, key, _CLOSE_FRAME))
+            self._write(close_frame(key))
             self._close_if_idle()
 
     def _close_if_idle(self) -> None:

@@ -38,5 +38,10 @@ class Calculator:
             await on_progress(i, n)
         return total
 
+    def ask(self) -> str:
+        """Ordinary blocking Python: ``input()`` asks the page (its prompt dialog, by default)."""
+        name = input("What is your name? ")
+        return f"Hello, {name}, said input() in the worker"
+
 
 comlink_py.expose(Calculator())

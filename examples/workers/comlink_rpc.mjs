@@ -86,6 +86,18 @@ try {
     parts: [["add(20, 22)", sum], ["count(4, callback)", total], ["callback saw", steps], ["worker's Python", workerPython]],
   });
 
+  // input() in the worker asks through this page's prompt: a blocking call over shared memory,
+  // which needs a cross-origin isolated page (serve.py sends the headers).
+  $("ask").addEventListener("click", async () => {
+    try {
+      const answer = await calc.ask();
+      show("calc.ask() → input()", answer, { parts: [["what Python made of the prompt's answer", answer]] });
+    } catch (error) {
+      show("calc.ask() → input()", `${error.name}: ${error.message}`, { outcome: "failure" });
+    }
+  });
+  $("ask").disabled = false;
+
   // Handles for the browser console and the end-to-end test.
   window.demo = { Comlink, calc, worker, python, count };
   $("status").textContent = "ready";

@@ -132,7 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Serve the repository for the browser examples.")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
-    with StaticServer(port=args.port) as server:
+    with StaticServer(port=args.port, isolated=True) as server:  # blocking calls need isolation
         print(f"serving {ROOT} at {server.url}/examples/workers/comlink_rpc.html (Ctrl-C stops)")
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

@@ -26,6 +26,7 @@ SCRIPTS = (
     "robustness",
     "custom_handlers",
     "encoding",
+    "sync",
     "hostile",
 )
 TIMEOUT = 150  # seconds for one script; together they take about 15 s on 2 cores
@@ -112,4 +113,18 @@ main_thread = _script("main_thread", "main_thread", "Python on Node's main threa
 robustness = _script("robustness", "robustness", "Garbage from JS, a worker dying mid-call, a closed port.")
 custom_handlers = _script("custom_handlers", "custom_handlers", "One transfer handler name in JS and Python.")
 hostile = _script("hostile", "hostile", "A hostile JS peer: the policy's doors, killers, fuzz, the walk.")
+
+
+@pytest.fixture(scope="session")
+def stopping() -> Iterator[NodeRun]:
+    """Interrupts, CANCEL between workers and to real Comlink. Started on its own when first used
+    (after the scripts above have finished), as its checks time how soon work stops."""
+    run = NodeRun("stopping")
+    try:
+        yield run
+    finally:
+        run.stop()
+
+
 encoding = _script("encoding", "encoding", "JsEndpoint's shortcuts against Pyodide's general conversions.")
+sync = _script("sync", "sync", "Blocking calls from a Pyodide worker to JS Comlink over shared memory.")

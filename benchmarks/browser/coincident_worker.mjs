@@ -1,0 +1,35 @@
+// The coincident row's worker (sync_bench.mjs starts it with coincident's Worker): Pyodide, and
+// Python that calls the page's noop() through coincident's proxy, which blocks (a JS call that
+// returns the page's answer). Requests from the page are plain messages with an id.
+import coincident from "/node_modules/coincident/dist/worker.js";
+import { loadPyodide } from "/node_modules/pyodide/pyodide.mjs";
+
+const { proxy } = await coincident();
+const pyodide = await loadPyodide({ indexURL: "/node_modules/pyodide/" });
+pyodide.globals.set("proxy", proxy);
+pyodide.runPython(`
+import sys
+sys.modules["sync_measure"] = type(sys)("sync_measure")
+exec(proxy.measureCode(), sys.modules["sync_measure"].__dict__)
+`);
+const bench = pyodide.runPython(`
+import json, sync_measure
+ROWS = {"coincident": {"noop": proxy.noop, "sleep": proxy.sleep}}
+
+class Bench:
+    def measure(self, calls):
+        noop = ROWS["coincident"]["noop"]
+        rounds = sorted(sync_measure.median_us(noop, calls) for _ in range(3))
+        return json.dumps({"coincident": {"round_trip_us": rounds[1]}})
+
+    def long(self, _):
+        ROWS["coincident"]["sleep"](1000)
+
+Bench()
+`);
+addEventListener("message", async ({ data }) => {
+  if (data?.method === undefined) return;
+  const result = await bench[data.method](data.arg);
+  proxy.answer(data.id, result ?? null);
+});
+proxy.ready();

@@ -1,0 +1,106 @@
+"""Pyodide endpoints a worker can block on, over a SharedArrayBuffer (the JS shim's sync channel).
+
+A worker blocked in ``Atomics.wait`` receives no messages, so the shim gives it a channel whose
+answers arrive in shared memory (``js_shim/sync_worker.mjs``, a ``SharedLink``), served on the
+host by the real ``Comlink.expose`` (``js_shim/sync_host.mjs``). Each of its sub-channels is a JS
+port to Python, and a ``SharedEndpoint`` is a ``JsEndpoint`` on one that can also wait: it pumps
+the shared memory until the answer is there, and delivers what else arrives first (a callback's
+request, say) on the way. Ports it opens for ``proxy()`` callbacks are sub-channels too, so the
+host can call them while the worker waits. ``comlink_py.shared`` wraps them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..protocol.endpoint import UNANSWERED, Endpoint, Listener
+from .endpoint import JsEndpoint
+
+__all__ = ["SharedEndpoint", "Unavailable", "install", "link_endpoint", "open_link"]
+
+
+_ANSWERED = 2  # what SharedLink.awaitAnswer returns when it kept a plain answer's value
+
+
+class SharedEndpoint(JsEndpoint):
+    """A ``JsEndpoint`` on a sub-channel of a ``SharedLink``; a ``WaitingEndpoint``."""
+
+    __slots__ = ("_link", "_sub")
+
+    def __init__(self, port: Any, link: Any) -> None:
+        super().__init__(port)
+        self._link = link
+        self._sub: int = self.port.id  # the sub-channel's number, read once
+
+    def wait(self, timeout: float) -> None:
+        self._link.pump(timeout * 1000)  # a closed link has told every port's close listeners
+
+    def wait_answer(self, msg_id: str, timeout: float) -> Any:
+        """``wait``, but a plain answer to ``msg_id`` comes back as its value, not as a message."""
+        link = self._link
+        if link.awaitAnswer(self._sub, msg_id, timeout * 1000) == _ANSWERED:
+            return link.answer
+        return UNANSWERED
+
+    def adopt(self, endpoint: Endpoint) -> SharedEndpoint:
+        """A port that arrived on this link (a returned proxy) is a sub-channel of it too."""
+        if not isinstance(endpoint, JsEndpoint) or getattr(endpoint.port, "link", None) != self._link:
+            raise TypeError(f"{endpoint!r} did not arrive over this synchronous channel")
+        return SharedEndpoint(endpoint.port, self._link)
+
+    def new_channel(self) -> tuple[JsEndpoint, JsEndpoint]:
+        near, far = self._link.open()
+        return SharedEndpoint(near, self._link), JsEndpoint(far)
+
+
+class Unavailable:
+    """The endpoint where the host could give no channel (no SharedArrayBuffer): the first call
+    raises the host's reason."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None:
+        raise RuntimeError(self.reason)
+
+    def add_listener(self, listener: Listener) -> None:
+        pass
+
+    def remove_listener(self, listener: Listener) -> None:
+        pass
+
+    def add_close_listener(self, callback: Callable[[], None]) -> None:
+        pass
+
+    def wait(self, timeout: float) -> None:
+        pass
+
+    def adopt(self, endpoint: Endpoint) -> Any:
+        raise RuntimeError(self.reason)
+
+
+_link_class: Any = None  # the JS SharedLink class, given by the shim
+
+
+def install(link_class: Any) -> None:
+    """Give this module the JS ``SharedLink`` class (the shim does, as it boots the worker)."""
+    global _link_class
+    _link_class = link_class
+
+
+def open_link(port: Any, buffer: Any) -> SharedEndpoint | Unavailable:
+    """The waiting endpoint of a channel that JS ``serveSync`` (js_shim/sync_host.mjs) serves, from
+    its ``port`` and ``buffer`` (or the reason there is no buffer, a string): ``wrap_sync`` it."""
+    if isinstance(port, JsEndpoint):
+        port = port.port
+    if isinstance(buffer, str):
+        return Unavailable(buffer)
+    if _link_class is None:
+        raise RuntimeError("comlink_py.shared needs the JS shim, which gives it the SharedLink class")
+    return link_endpoint(_link_class.new(port, buffer))
+
+
+def link_endpoint(link: Any) -> SharedEndpoint | Unavailable:
+    """The root of ``link``, or, for the reason the host sent instead of one, an endpoint that raises it."""
+    return Unavailable(link) if isinstance(link, str) else SharedEndpoint(link.root(), link)

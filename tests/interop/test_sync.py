@@ -1,0 +1,74 @@
+"""Blocking calls from Python in a Pyodide worker (``comlink_py.shared``) to JS objects exposed with
+the real ``Comlink.expose``: the shim's host and a channel served with ``serveSync`` (js/sync.mjs)."""
+
+from __future__ import annotations
+
+from tests.interop.conftest import NodeRun
+
+
+def test_values_cross_as_in_the_async_path(sync: NodeRun) -> None:
+    assert sync["sync.values"] == {
+        "add": 3,
+        "get": "host",
+        "get_deep": 42,
+        "echo": {"list": [1, "two", None], "flag": True, "nested": {"x": 1.5}},
+        "bytes": [1, 2, 3],
+        "awaited": 42,
+    }
+
+
+def test_js_errors_raise_remote_errors(sync: NodeRun) -> None:
+    assert sync["sync.errors"] == {
+        "type_error": ["RemoteTypeError", "TypeError: bad input"],
+        "missing": "RemoteTypeError",
+    }
+
+
+def test_an_answer_of_64_mib_arrives_in_pieces(sync: NodeRun) -> None:
+    size = 64 << 20
+    assert sync["sync.big"] == ["JsArrayBuffer", size, 0, (size // 2) % 251, (size - 1) % 251]
+
+
+def test_callbacks_are_served_while_the_call_blocks(sync: NodeRun) -> None:
+    assert sync["sync.callbacks"] == {"total": 30, "seen": [0, 1, 2]}
+
+
+def test_returned_proxies_construct_assign_and_release(sync: NodeRun) -> None:
+    assert sync["sync.proxies"] == {
+        "returned": ["SyncRemote", 1, 2],
+        "constructed": [6, 7],
+        "assigned": "changed",
+        "released": "ReleasedProxyError",
+    }
+
+
+def test_input_and_stdin_read_from_the_host(sync: NodeRun) -> None:
+    assert sync["sync.stdin"] == ["Ada (name? )", "Lovelace ()\n", "EOFError"]
+
+
+def test_without_a_shared_buffer_the_first_call_says_why(sync: NodeRun) -> None:
+    assert sync["sync.no_buffer"] == ["RuntimeError", "no SharedArrayBuffer: set Cross-Origin-Opener-Policy"]
+
+
+def test_a_shared_buffer_sent_in_a_message_stays_shared(sync: NodeRun) -> None:
+    assert sync["sync.buffer_type"] == "JsProxy"
+
+
+def test_the_wrap_timeout_applies_and_the_channel_goes_on(sync: NodeRun) -> None:
+    assert sync["sync.timeout"] == ["TimeoutError", "no answer within 0.5 s", True, 2]
+
+
+def test_a_closed_host_fails_a_blocked_call_within_a_second(sync: NodeRun) -> None:
+    assert sync["sync.dead_peer"] == ["ConnectionClosedError", True, "ConnectionClosedError"]
+
+
+def test_python_calls_python_in_another_worker_blocking(sync: NodeRun) -> None:
+    assert sync["sync.python_to_python"] == [5, "hello A from the other worker"]
+
+
+def test_a_peer_worker_that_dies_fails_the_blocked_call_within_a_second(sync: NodeRun) -> None:
+    assert sync["sync.peer_dies"] == ["ConnectionClosedError", True]
+
+
+def test_malformed_messages_on_the_channel_are_dropped_and_calls_go_on(sync: NodeRun) -> None:
+    assert sync["sync.garbage"] == [2, 4]

@@ -1,0 +1,92 @@
+"""interrupt() in real Chromium: a cross-origin isolated page stops a runaway call in a Pyodide Web
+Worker (both pinned builds) and the worker serves on; a page that is not isolated is told why not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+
+from examples.workers.serve import StaticServer
+
+from ..conftest import watched_page
+
+pytestmark = pytest.mark.timeout(120)
+PAGE = "tests/patterns/workers/stopping.html"
+INTERRUPT_MS = 100  # the issue's bound, from interrupt() until Python raised
+
+SPIN = """async ([version, isolated]) => {
+    const { startPythonWorker } = await import("/js_shim/browser.mjs");
+    const py = startPythonWorker({
+        pyodide: version,
+        code: [
+            "import time, comlink_py",
+            "class Api:",
+            "    interrupted = 0.0",
+            "    def spin(self):",
+            "        try:",
+            "            while True: pass",
+            "        except KeyboardInterrupt:",
+            "            Api.interrupted = time.time() * 1000",
+            "            raise",
+            "    def interrupted_at(self): return Api.interrupted",
+            "    def add(self, a, b): return a + b",
+            "comlink_py.expose(Api())",
+        ].join("\\n"),
+    });
+    await py.ready;
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const result = { isolated: crossOriginIsolated };
+    if (!isolated) {
+        try { result.interrupt = py.interrupt(); } catch (e) { result.refused = e.message; }
+        result.next = await py.remote.add(1, 2);
+        py.terminate();
+        return result;
+    }
+    result.idle = py.interrupt();
+    const call = py.remote.spin().then(() => "resolved", (e) => e.name);
+    await sleep(300);
+    const begun = Date.now();
+    result.signalled = py.interrupt();
+    result.outcome = await call;
+    result.stoppedMs = (await py.remote.interrupted_at()) - begun;
+    result.next = await py.remote.add(1, 2);
+    py.terminate();
+    return result;
+}"""
+
+
+@pytest.fixture(scope="module")
+def isolated_server() -> Iterator[StaticServer]:
+    with StaticServer(isolated=True) as server:
+        yield server
+
+
+@pytest.mark.parametrize("version", ["314", "0.28"])
+def test_interrupt_stops_a_runaway_call_on_an_isolated_page(
+    browser: Browser, isolated_server: StaticServer, version: str
+) -> None:
+    with watched_page(browser, isolated_server, PAGE) as page:
+        got: dict[str, Any] = page.page.evaluate(SPIN, [version, True])
+        assert got["isolated"] is True
+        assert got["idle"] is False  # no call waits: nothing to interrupt
+        assert got["signalled"] is True
+        assert got["outcome"] == "KeyboardInterrupt"
+        assert 0 <= got["stoppedMs"] < INTERRUPT_MS
+        assert got["next"] == 3
+        page.assert_clean()
+
+
+def test_interrupt_on_a_page_that_is_not_isolated_says_why(
+    browser: Browser, static_server: StaticServer
+) -> None:
+    with watched_page(browser, static_server, PAGE) as page:
+        got: dict[str, Any] = page.page.evaluate(SPIN, ["314", False])
+        assert got["isolated"] is False
+        assert "interrupt" not in got
+        assert "cross-origin isolated" in got["refused"]
+        assert "Cross-Origin-Embedder-Policy: require-corp" in got["refused"]
+        assert got["next"] == 3  # the worker is untouched
+        page.assert_clean()
