@@ -10,9 +10,10 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Generator, Sequence
+import weakref
+from collections.abc import Awaitable, Callable, Generator, Hashable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 from . import debug
 from .abort import ABORT_HANDLER, AbortError, Cancellation
@@ -22,6 +23,7 @@ from .protocol.endpoint import Endpoint, MessageEvent, close, start
 from .protocol.exposing import Dispatch, Exposer, Origin, answering
 from .protocol.handlers import PROXY_HANDLER, Thrown
 from .protocol.wrapping import Caller, Outcome
+from .pyodide.endpoint import js_endpoint
 from .resume import Resumer, resumer_for
 from .transport.clone import CLONE_ATOMS
 
@@ -51,7 +53,13 @@ class ConnectionClosedError(ConnectionError):
 
 
 def _no_default_endpoint() -> Endpoint:
-    raise RuntimeError("expose() needs an endpoint: only a Pyodide worker has a default one")
+    raise RuntimeError(NO_ENDPOINT)
+
+
+NO_ENDPOINT: Final = (
+    "expose() needs an endpoint here: pass one, as in expose(obj, port) with a port of "
+    "comlink_py.MessageChannel(); only a Pyodide worker has a default one (its global scope)"
+)
 
 
 #: What ``expose(obj)`` serves when given no endpoint. ``comlink_py.js``, the layer above this one,
@@ -66,8 +74,9 @@ default_endpoint: Callable[[], Endpoint] = _no_default_endpoint
 class Exposed:
     """The handle ``expose`` returns: ``close()`` stops serving without a RELEASE from the peer."""
 
-    def __init__(self, exposer: Exposer) -> None:
+    def __init__(self, exposer: Exposer, key: Hashable) -> None:
         self._exposer = exposer
+        self._key = key  # its endpoint's key in _serving
         # The tasks of calls that await, by request id: a CANCEL from the peer cancels one.
         self._tasks: dict[Any, asyncio.Task[None]] = {}
         # The endpoint's fast answer of an atom, if it has one (see Endpoint).
@@ -180,6 +189,9 @@ class Exposed:
         if self.closed:
             return
         self.closed = True
+        held = _serving.get(self._key)
+        if held is not None and held() is self:
+            del _serving[self._key]
         endpoint = self._exposer.endpoint
         endpoint.remove_listener(self._on_message)
         close(endpoint)
@@ -215,7 +227,8 @@ def expose(
     names, no steps into interpreter internals. ``strict`` serves only members marked with
     ``exposed``; ``allow_private`` turns the policy off, for peers that are your own code.
     """
-    ep = default_endpoint() if endpoint is None else endpoint
+    ep = default_endpoint() if endpoint is None else as_endpoint(endpoint, "expose")
+    key = _claim(ep)
     if debug.ENABLED:
         ep = debug.trace_from_env(ep, "expose")
 
@@ -225,10 +238,63 @@ def expose(
     exposer = Exposer(
         obj, ep, serve, allowed_origins=allowed_origins, allow_private=allow_private, strict=strict
     )
-    handle = Exposed(exposer)
+    handle = Exposed(exposer, key)
+    _serving[key] = weakref.ref(handle, partial(_forget, key))
     ep.add_listener(handle._on_message)
     start(ep)
     return handle
+
+
+#: The handles of the endpoints being served, by ``_key``: a second ``expose`` on one is refused.
+_serving: dict[Hashable, weakref.ref[Exposed]] = {}
+
+
+def _forget(key: Hashable, ref: weakref.ref[Exposed]) -> None:
+    """A handle dropped without ``close()`` (its endpoint went with it) frees its key."""
+    if _serving.get(key) is ref:
+        del _serving[key]
+
+
+def _key(endpoint: Endpoint) -> Hashable:
+    """The endpoint's ``identity`` if it has one (every ``JsEndpoint`` of one JS object shares it),
+    else the endpoint itself by ``id`` (alive, so unique, as long as its handle is)."""
+    identity = getattr(endpoint, "identity", None)
+    return (type(endpoint), id(endpoint)) if identity is None else (type(endpoint), identity)
+
+
+def _claim(endpoint: Endpoint) -> Hashable:
+    """The endpoint's key, unless an earlier ``expose`` still serves it: two objects on one
+    endpoint would both answer every request, so the second is refused."""
+    key = _key(endpoint)
+    ref = _serving.get(key)
+    serving = None if ref is None else ref()
+    if serving is not None and not serving.closed and not _gone(endpoint, serving._exposer.endpoint):
+        raise RuntimeError(
+            f"{endpoint!r} is already exposing {type(serving._exposer.obj).__name__!r}: expose one object "
+            "per endpoint (close() the first handle, or give each object its own MessageChannel port)"
+        )
+    return key
+
+
+def _gone(*endpoints: Endpoint) -> bool:
+    """Whether one of them closed (its peer went away, say): what served it serves nothing."""
+    return any(getattr(endpoint, "closed", False) is True for endpoint in endpoints)
+
+
+def as_endpoint(value: Any, caller: str) -> Endpoint:
+    """``value`` if it is an ``Endpoint``; in Pyodide a JS object that posts messages (a MessagePort,
+    a Worker, Comlink's ``nodeEndpoint(...)``) adapted as a ``JsEndpoint``, as Comlink takes it."""
+    if hasattr(value, "add_listener") and hasattr(value, "post_message"):
+        return cast(Endpoint, value)
+    adapted = js_endpoint(value)
+    if adapted is None:
+        raise TypeError(
+            f"{caller}() needs an endpoint, not {type(value).__name__}: an object with post_message, "
+            "add_listener and remove_listener (a port of comlink_py.MessageChannel(), a Connection's "
+            "port, a JsEndpoint) or, in Pyodide, a JS object with postMessage and addEventListener or "
+            "on/off (a MessagePort, a Worker, Comlink's nodeEndpoint(...))"
+        )
+    return adapted
 
 
 # ----------------------------------------------------------------------------------------------
@@ -498,6 +564,7 @@ def wrap(
     With ``timeout`` (seconds) every call that gets no answer in time fails with ``TimeoutError``;
     a single call can also be bounded with ``asyncio.wait_for``. Either way nothing stays pending.
     """
+    endpoint = as_endpoint(endpoint, "wrap")
     if debug.ENABLED:
         endpoint = debug.trace_from_env(endpoint, "wrap")
     return Remote(_Link(endpoint, timeout))

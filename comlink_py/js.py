@@ -7,6 +7,7 @@ The JS shim that starts a worker sets the worker's own endpoints here and runs i
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Any
 
 from . import aio
@@ -42,6 +43,8 @@ def default_endpoint() -> JsEndpoint:
     global scope (a browser worker's ``self``)."""
     global _default
     if _default is None:
+        if sys.platform != "emscripten":
+            raise RuntimeError(aio.NO_ENDPOINT)
         scope = load_ffi().js
         if not (hasattr(scope, "postMessage") and hasattr(scope, "addEventListener")):
             raise RuntimeError(

@@ -13,9 +13,9 @@ import os
 import socket
 import sys
 import traceback
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar, overload
 
 from .aio import Remote, expose, wrap
 from .protocol.endpoint import MessageEvent
@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("comlink_py")
+T = TypeVar("T")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -182,7 +183,7 @@ class Worker:
         await self.close()
 
 
-class _Spawn:
+class _Spawn(Generic[T]):
     """What ``spawn`` returns: await it for ``(remote, worker)``, or use ``async with`` for the remote
     alone (the worker is closed on exit)."""
 
@@ -192,10 +193,10 @@ class _Spawn:
         self._args = (target, python, env, cwd, timeout)
         self._worker: Worker | None = None
 
-    def __await__(self) -> Generator[Any, None, tuple[Remote[Any], Worker]]:
+    def __await__(self) -> Generator[Any, None, tuple[Remote[T], Worker]]:
         return _spawn(*self._args).__await__()
 
-    async def __aenter__(self) -> Remote[Any]:
+    async def __aenter__(self) -> Remote[T]:
         remote, self._worker = await _spawn(*self._args)
         return remote
 
@@ -206,22 +207,56 @@ class _Spawn:
             await self._worker.close()
 
 
+@overload
 def spawn(
     target: str,
+    interface: None = None,
     *,
     python: str | None = None,
     env: dict[str, str] | None = None,
     cwd: str | None = None,
     timeout: float = 30.0,
-) -> _Spawn:
+) -> _Spawn[Any]: ...
+@overload
+def spawn(
+    target: str,
+    interface: Callable[..., T],
+    *,
+    python: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    timeout: float = 30.0,
+) -> _Spawn[T]: ...
+def spawn(
+    target: str,
+    interface: Callable[..., Any] | None = None,
+    *,
+    python: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    timeout: float = 30.0,
+) -> _Spawn[Any]:
     """Start ``python -m comlink_py.worker target`` in a child process and wrap what it exposes.
 
-    ``remote, worker = await spawn("pkg.mod:obj")`` or ``async with spawn("pkg.mod:obj") as remote``.
-    The child inherits one end of a socket pair (POSIX). With the default interpreter it also gets
-    this process's ``sys.path``, so it can import what the parent can. ``WorkerError`` says why a
-    child did not start.
+    ``remote, worker = await spawn("pkg.mod:obj")`` or ``async with spawn("pkg.mod:obj") as remote``,
+    in async code: the remote belongs to the running event loop. ``interface`` is for type checkers,
+    as in ``wrap``: ``spawn(target, Api)`` gives a ``Remote[Api]``. The child inherits one end of a
+    socket pair (POSIX). With the default interpreter it also gets this process's ``sys.path``, so
+    it can import what the parent can. ``WorkerError`` says why a child did not start.
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(NOT_IN_ASYNC_CODE) from None
     return _Spawn(target, python, env, cwd, timeout)
+
+
+NOT_IN_ASYNC_CODE: Final = (
+    "spawn() is called in async code, as 'async with spawn(target) as remote:' or "
+    "'remote, worker = await spawn(target)' inside a coroutine (run your 'async def main()' with "
+    "asyncio.run(main()), or use the 'python -m asyncio' prompt); asyncio.run(spawn(...)) cannot "
+    "work: the remote would outlive its event loop"
+)
 
 
 async def _spawn(

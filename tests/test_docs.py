@@ -21,9 +21,9 @@ import ast
 import asyncio
 import importlib
 import inspect
-import json
 import re
 import subprocess
+import sys
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.pyodide_runner import PyodideRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
@@ -163,48 +165,6 @@ def test_python_blocks_run_in_cpython(page_blocks: list[Block]) -> None:
     _run_cpython(page_blocks)
 
 
-class PyodideRunner:
-    """One Node process with one Pyodide for all pages (it takes seconds to load)."""
-
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            ["node", str(ROOT / "tests" / "js" / "pyodide_blocks.mjs")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )
-        assert self._read()["ready"]
-
-    def _read(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        assert line, "the Pyodide runner exited"
-        return json.loads(line)  # type: ignore[no-any-return]
-
-    def run(self, scope: str, code: str) -> dict[str, Any]:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps({"scope": scope, "code": code}) + "\n")
-        self.proc.stdin.flush()
-        return self._read()
-
-    def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
-@pytest.fixture(scope="module")
-def pyodide() -> Iterator[PyodideRunner]:
-    runner = PyodideRunner()
-    yield runner
-    runner.close()
-
-
 @pytest.mark.parametrize("page_blocks", _by_page(_pyodide))
 def test_python_blocks_marked_pyodide_run_in_pyodide(
     page_blocks: list[Block], pyodide: PyodideRunner
@@ -283,3 +243,14 @@ def test_api_reference_covers_every_public_name_with_its_signature() -> None:
             obj = getattr(module, name)
             if inspect.isfunction(obj):
                 assert documented[name] == _plain_signature(obj), f"docs/api.md: {module_name}.{name}"
+
+
+def test_the_quickstart_script_runs_as_written() -> None:
+    """docs/quickstart.md's complete script, run as its docstring says (the file block only checks
+    that the page shows the file)."""
+    script = ROOT / "docs" / "snippets" / "counter_script.py"
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=ROOT, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "3 [1, 2, 3]\n"

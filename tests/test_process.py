@@ -20,6 +20,7 @@ import pytest
 import comlink_py as c
 from comlink_py import process
 from comlink_py.protocol.endpoint import MessageEvent
+from tests import process_targets
 from tests.helpers import run, same
 
 TARGET = "tests.process_targets:service"
@@ -273,6 +274,30 @@ def test_no_processes_are_left_behind() -> None:
 
     for pid in run(go()):
         assert reaped(pid) and not os.path.exists(f"/proc/{pid}")
+
+
+def test_spawn_takes_an_interface_and_is_typed_by_it() -> None:
+    """``interface`` changes nothing at run time (tests/test_typing.py checks the types)."""
+
+    async def go() -> None:
+        async with process.spawn(TARGET, process_targets.Service) as remote:
+            assert await remote.pid() != os.getpid()
+        remote, worker = await process.spawn(TARGET, process_targets.Service)
+        async with worker:
+            assert await remote.echo(1) == [[1], {}]
+
+    run(go())
+
+
+def test_spawn_outside_async_code_says_which_forms_work() -> None:
+    """``asyncio.run(spawn(...))`` cannot work (the remote would outlive its loop): the error says
+    so before any process starts, instead of asyncio's 'a coroutine was expected'."""
+    with pytest.raises(RuntimeError, match=r"spawn\(\) is called in async code") as caught:
+        asyncio.run(process.spawn(TARGET))  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert "async with spawn(target) as remote:" in message
+    assert "remote, worker = await spawn(target)" in message
+    assert "asyncio.run(spawn(...)) cannot work" in message
 
 
 def test_spawn_passes_env_and_cwd(tmp_path: Path) -> None:

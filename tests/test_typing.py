@@ -22,6 +22,7 @@ from typing import TypedDict
 
 import comlink_py
 from comlink_py import blocking
+from comlink_py.process import spawn
 from typed_client import Api, Counter
 
 
@@ -58,6 +59,16 @@ async def misuse(port: comlink_py.Endpoint) -> None:
     api.name = "x"  # E: "Remote[Api]" has no attribute "name"
     untyped = comlink_py.wrap(port)
     reveal_type(untyped.anything)  # R: comlink_py.aio.Remote[Any]
+
+
+async def spawned() -> None:
+    async with spawn("typed_client:Api", Api) as child:
+        reveal_type(child)  # R: comlink_py.aio.Remote[typed_client.Api]
+        await child.add(1, "2")  # E: Argument 2 to "add" of "Api" has incompatible type "str"
+    remote, worker = await spawn("typed_client:Api", Api)
+    reveal_type(remote.greet)  # R: def (name: str) -> _asyncio.Future[str]
+    async with spawn("typed_client:Api") as untyped_child:
+        reveal_type(untyped_child)  # R: comlink_py.aio.Remote[Any]
 
 
 def blocking_misuse(port: comlink_py.Endpoint) -> None:

@@ -53,7 +53,9 @@ class Endpoint(Protocol):
     instead of hanging), and ``post_answer(id, value)``, which ``expose`` calls instead of
     ``post_message`` to answer request ``id`` with an atom ``value`` (None, bool, int, float, str):
     it must post ``{"type": "RAW", "value": value, "id": id}``, and may do so faster (a
-    ``JsEndpoint`` reuses the id JS still holds while that request is being delivered).
+    ``JsEndpoint`` reuses the id JS still holds while that request is being delivered); and
+    ``identity``, a hashable value that endpoints of one type share when they carry the same
+    messages (every ``JsEndpoint`` of one JS object), by which ``expose`` refuses a second exposure.
     """
 
     def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None: ...

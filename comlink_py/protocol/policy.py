@@ -11,8 +11,9 @@ object met on a path is sorted into a kind, once per type, and the kind decides 
 - *user classes*: steps to attributes that a user class along the MRO defines itself, never the
   metaclass's; CONSTRUCT constructs classes only;
 - *callables* (functions, methods): may be called, never stepped into;
-- *opaque* (instances of standard-library classes, JS objects held by Python): read as values, called
-  if callable, never stepped into and never assigned to;
+- *opaque* (instances of standard-library classes, JS objects held by Python, and of a class that
+  sets ``__comlink_opaque__ = True``, as ``JsEndpoint`` does): read as values, called if callable,
+  never stepped into and never assigned to;
 - *internal* (frames, code, tracebacks, coroutines, generators, cells, modules other than the root,
   module namespaces, descriptors, and the functions that run what the caller writes, such as
   ``eval``, ``os.system`` or ``pickle.loads``): never reached at all.
@@ -153,7 +154,7 @@ def _kind_of_type(cls: type) -> int:
         return CLASS
     if issubclass(cls, _CALLABLE_TYPES):
         return CALLABLE
-    if _is_system(getattr(cls, "__module__", None)):
+    if _is_system(getattr(cls, "__module__", None)) or vars(cls).get("__comlink_opaque__") is True:
         return OPAQUE
     return MARKED if _uses_marks(cls) else USER
 

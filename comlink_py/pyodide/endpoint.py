@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..protocol.endpoint import Listener, MessageEvent, call_each
 from ..protocol.wire import RAW
@@ -25,7 +26,7 @@ from .buffer import JsArrayBuffer
 from .fastpath import FACTS, ID_BUFFER, FastPath, Kind, call_message, post_call, post_flat
 from .jsmodule import run_module
 
-__all__ = ["JsArrayBuffer", "JsEndpoint", "load_ffi", "window_endpoint"]
+__all__ = ["JsArrayBuffer", "JsEndpoint", "js_endpoint", "load_ffi", "window_endpoint"]
 
 log = logging.getLogger("comlink_py")
 
@@ -65,6 +66,7 @@ class _Ffi:
         # The id buffer's proxy lives as long as the interpreter.
         self.fast = FastPath(init(to_js(FACTS, dict_converter=self.from_entries)), create_proxy(ID_BUFFER))
         self.window_port: Any = run_module(run_js, "window_port.mjs")
+        self.identity: Any = run_module(run_js, "identity.mjs")
 
     def encode(self, value: Any, eager: Any = None) -> Any:
         # eager_converter=None is not the same as leaving it out: Pyodide then fails on every value.
@@ -175,7 +177,14 @@ def _transfer_list(ffi: _Ffi, transfer: Sequence[Any]) -> tuple[Any, dict[int, A
 
 class JsEndpoint:
     """An ``Endpoint`` over a JS object with ``postMessage`` and either ``addEventListener`` (DOM
-    style: listeners get events) or ``on``/``off`` (Node's EventEmitter style: listeners get data)."""
+    style: listeners get events) or ``on``/``off`` (Node's EventEmitter style: listeners get data).
+
+    It is also the JS object it adapts, for code written against that (a port that arrived in a
+    message, say): ``postMessage`` converts Python data as ``post_message`` does, and any other
+    public name (``addEventListener``, ``on``, ``unref``, ...) is the JS object's own. To a peer's
+    path it is opaque, as JS objects are: nothing in it is reachable (``protocol.policy``)."""
+
+    __comlink_opaque__ = True
 
     __slots__ = (
         "__weakref__",
@@ -199,7 +208,10 @@ class JsEndpoint:
         if isinstance(port, JsEndpoint):
             port = port.port  # re-wrapping shares the JS object, not the listeners
         if not (hasattr(port, "postMessage") and (hasattr(port, "addEventListener") or hasattr(port, "on"))):
-            raise TypeError(f"{port!r} is not a JS endpoint: it needs postMessage and addEventListener")
+            raise TypeError(
+                f"{port!r} is not a JS endpoint: it needs postMessage and either addEventListener or "
+                "on/off (a MessagePort, a Worker, a worker's global scope, Comlink's nodeEndpoint(...))"
+            )
         self.port: Any = port
         # bind(port)'s functions (see _ENDPOINT_JS), made on first use: many endpoints (every port
         # that arrives in a message) are never used.
@@ -224,6 +236,25 @@ class JsEndpoint:
     def listening(self) -> bool:
         """Whether anything (``expose`` or ``wrap``) listens on this endpoint."""
         return bool(self._listeners)
+
+    @property
+    def identity(self) -> int:
+        """The same number for every ``JsEndpoint`` of one JS object (see ``Endpoint``)."""
+        return int(load_ffi().identity(self.port))
+
+    # -- the JS object -------------------------------------------------------------------------
+
+    def postMessage(self, message: Any, transfer: Sequence[Any] = ()) -> None:  # JS's name
+        """The JS object's ``postMessage``, with Python data converted as ``post_message`` does."""
+        self.post_message(message, transfer)
+
+    if not TYPE_CHECKING:  # hidden from type checkers, so that a misspelt endpoint method is reported
+
+        def __getattr__(self, name: str) -> Any:
+            """Any other public name is the JS object's (only called for names not found here)."""
+            if name[:1] == "_" or name in JsEndpoint.__slots__:
+                raise AttributeError(name)  # no dunder lookups forwarded; slots not yet set
+            return getattr(self.port, name)
 
     # -- Endpoint ------------------------------------------------------------------------------
 
@@ -377,6 +408,16 @@ class JsEndpoint:
             _unlisten(self.port, "message", listener)
             self._py_listener.destroy()
             self._py_listener = None
+
+
+def js_endpoint(value: Any) -> JsEndpoint | None:
+    """A ``JsEndpoint`` for a JS object, as Comlink takes any object that posts messages; ``None``
+    for anything else. A JS object that cannot post and listen is a ``TypeError``."""
+    if sys.platform != "emscripten":  # only Pyodide has JS objects
+        return None
+    from pyodide.ffi import JsProxy
+
+    return JsEndpoint(value) if isinstance(value, JsProxy) else None
 
 
 def window_endpoint(target: Any, context: Any = None, target_origin: str = "*") -> JsEndpoint:

@@ -18,7 +18,12 @@ answer({ ok: true, ready: true });
 
 for await (const line of createInterface({ input: process.stdin })) {
   const { scope, code } = JSON.parse(line);
-  if (!scopes.has(scope)) scopes.set(scope, pyodide.globals.get("dict")());
+  if (!scopes.has(scope)) {
+    // Named as a script's globals are: a class defined without a __name__ would say it is from
+    // "builtins", which the exposure policy treats as the standard library's.
+    scopes.set(scope, pyodide.globals.get("dict")());
+    scopes.get(scope).set("__name__", "__main__");
+  }
   try {
     await pyodide.runPythonAsync(code, { globals: scopes.get(scope), filename: scope });
     answer({ ok: true });

@@ -23,9 +23,10 @@ from service import Api, run_checks
 
 results = {}
 
-# A Worker object: Python listens with worker.on("message") and learns of its 'exit'.
+# A Worker object: Python listens with worker.on("message") and learns of its 'exit'. wrap takes
+# the raw Worker (and adapts it as a JsEndpoint), as Comlink does.
 worker = js.startPeer("expose")
-results["worker"] = await run_checks(comlink_py.wrap(JsEndpoint(worker)))
+results["worker"] = await run_checks(comlink_py.wrap(worker))
 pending = comlink_py.wrap(JsEndpoint(worker)).slow_double(1)
 await worker.terminate()
 try:
@@ -35,7 +36,7 @@ except Exception as error:
 
 # Comlink's nodeEndpoint(worker): a plain object with addEventListener.
 worker = js.startPeer("expose")
-remote = comlink_py.wrap(JsEndpoint(js.nodeEndpoint(worker)))
+remote = comlink_py.wrap(js.nodeEndpoint(worker))
 results["node_endpoint"] = [await remote.add(20, 22), await remote.data.nested.list[1]]
 await comlink_py.release(remote)
 await worker.terminate()

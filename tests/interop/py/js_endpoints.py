@@ -1,0 +1,200 @@
+"""Checks that run inside real Pyodide (``tests/interop/test_js_endpoints.py`` calls each): raw JS
+endpoints given to ``expose``/``wrap``, a transferred port used both as an endpoint and as the JS
+port it is, the policy's view of a ``JsEndpoint``, and one exposure per endpoint. Each check talks
+to the real npm Comlink over real JS MessageChannels and fails with an ``AssertionError``."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import js  # type: ignore[import-not-found]
+from pyodide.code import run_js  # type: ignore[import-not-found]
+from pyodide.ffi import create_proxy, to_js  # type: ignore[import-not-found]
+
+import comlink_py
+from comlink_py.js import JsEndpoint
+
+
+async def _comlink() -> Any:
+    return await run_js('import("comlink")')  # the npm package, as Node resolves it
+
+
+async def _node_endpoint() -> Any:
+    module = await run_js('import("comlink/dist/esm/node-adapter.mjs")')
+    return module.default
+
+
+def _js_object(**members: Any) -> Any:
+    return to_js(members, dict_converter=js.Object.fromEntries)
+
+
+def _raises(kind: type[BaseException], text: str, action: Any) -> BaseException:
+    try:
+        action()
+    except kind as error:
+        assert text in str(error), str(error)
+        return error
+    raise AssertionError(f"no {kind.__name__} with {text!r}")
+
+
+async def _raises_async(text: str, awaitable: Any) -> None:
+    try:
+        await awaitable
+    except Exception as error:
+        assert text in str(error), str(error)
+        return
+    raise AssertionError(f"no error with {text!r}")
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def add(self, n: int) -> int:
+        self.count += n
+        return self.count
+
+
+async def check_expose_on_a_raw_message_port() -> None:
+    Comlink = await _comlink()
+    channel = js.MessageChannel.new()
+    comlink_py.expose(Counter(), channel.port2)  # the JS MessagePort itself
+    remote = Comlink.wrap(channel.port1)
+    assert await remote.add(2) == 2
+    assert await remote.add(3) == 5
+    channel.port1.close()
+
+
+async def check_wrap_a_raw_message_port() -> None:
+    Comlink = await _comlink()
+    channel = js.MessageChannel.new()
+    Comlink.expose(run_js("({ twice: (x) => 2 * x })"), channel.port2)
+    remote = comlink_py.wrap(channel.port1)
+    assert await remote.twice(21) == 42
+    await comlink_py.release(remote)
+
+
+async def check_node_endpoint_both_ways() -> None:
+    """Comlink's nodeEndpoint(...) is an object with postMessage and addEventListener, as Comlink's
+    own Node users pass it."""
+    Comlink, node_endpoint = await _comlink(), await _node_endpoint()
+    channel = js.MessageChannel.new()
+    comlink_py.expose(Counter(), node_endpoint(channel.port2))
+    remote = Comlink.wrap(node_endpoint(channel.port1))
+    assert await remote.add(7) == 7
+    back = js.MessageChannel.new()
+    Comlink.expose(run_js("({ name: 'js' })"), node_endpoint(back.port2))
+    js_remote = comlink_py.wrap(node_endpoint(back.port1))
+    assert await js_remote.name == "js"
+    await comlink_py.release(js_remote)
+    channel.port1.close()
+
+
+async def check_non_endpoints_are_type_errors() -> None:
+    _raises(
+        TypeError, "not a JS endpoint: it needs postMessage", lambda: comlink_py.expose(1, run_js("({})"))
+    )
+    _raises(TypeError, "not a JS endpoint", lambda: comlink_py.wrap(run_js("({ postMessage() {} })")))
+    _raises(TypeError, "expose() needs an endpoint, not int", lambda: comlink_py.expose(Counter(), 42))
+    _raises(TypeError, "wrap() needs an endpoint, not dict", lambda: comlink_py.wrap({}))
+
+
+class PortUser:
+    """Code written against the JS port it is given, and code that uses it as an endpoint."""
+
+    def __init__(self) -> None:
+        self.kept: list[JsEndpoint] = []
+
+    def greet(self, port: Any) -> str:
+        assert isinstance(port, JsEndpoint)
+        port.postMessage("hi")  # as on the JS port
+        port.postMessage({"from": "python", "n": [1, 2]})  # Python data is converted
+        return str(port.constructor.name)  # the JS object's own attributes
+
+    def serve(self, port: Any) -> None:
+        self.kept.append(port)
+        comlink_py.expose(Counter(), port)
+
+    async def call_back(self, port: Any) -> Any:
+        remote = comlink_py.wrap(port)
+        try:
+            return await remote.twice(5)
+        finally:
+            await comlink_py.release(remote)
+
+
+async def check_transferred_port_is_the_js_port_and_an_endpoint() -> None:
+    Comlink = await _comlink()
+    channel = js.MessageChannel.new()
+    user = PortUser()
+    comlink_py.expose(user, channel.port2)
+    remote = Comlink.wrap(channel.port1)
+
+    side = js.MessageChannel.new()
+    received: list[Any] = []
+    done = asyncio.get_running_loop().create_future()
+
+    def on_message(event: Any) -> None:
+        data = event.data
+        received.append(data if isinstance(data, str) else data.to_py())
+        if len(received) == 2:
+            done.set_result(None)
+
+    listener = create_proxy(on_message)
+    side.port1.addEventListener("message", listener)
+    side.port1.start()
+    name = await remote.greet(Comlink.transfer(side.port2, to_js([side.port2])))
+    await asyncio.wait_for(done, 5)
+    assert name == "MessagePort", name
+    assert received == ["hi", {"from": "python", "n": [1, 2]}], received
+    side.port1.removeEventListener("message", listener)
+    listener.destroy()
+
+    served = js.MessageChannel.new()
+    await remote.serve(Comlink.transfer(served.port2, to_js([served.port2])))
+    counter = Comlink.wrap(served.port1)
+    assert await counter.add(4) == 4
+
+    js_side = js.MessageChannel.new()
+    Comlink.expose(run_js("({ twice: (x) => 2 * x })"), js_side.port1)
+    assert await remote.call_back(Comlink.transfer(js_side.port2, to_js([js_side.port2]))) == 10
+    served.port1.close()
+    channel.port1.close()
+
+
+class Holder:
+    def __init__(self, port: JsEndpoint) -> None:
+        self.port = port
+
+
+async def check_a_js_endpoint_on_a_path_is_opaque() -> None:
+    """A peer that reaches a JsEndpoint cannot step into it: not to the JS object's constructor
+    (and from there to Function), not to its methods, not to the JS object itself."""
+    channel, other = js.MessageChannel.new(), js.MessageChannel.new()
+    comlink_py.expose(Holder(JsEndpoint(other.port1)), channel.port2)
+    remote = comlink_py.wrap(channel.port1)
+    for path in ("constructor", "port", "postMessage", "post_message", "addEventListener", "identity"):
+        step = getattr(remote.port, path)
+        await _raises_async(f"step {path!r} into comlink_py.pyodide.endpoint.JsEndpoint is refused", step)
+    await _raises_async("is refused", remote.port.constructor.constructor("return globalThis"))
+    await _raises_async("is refused", remote.port.postMessage("from the peer"))
+    await comlink_py.release(remote)
+
+
+async def check_a_second_expose_is_refused() -> None:
+    Comlink = await _comlink()
+    channel = js.MessageChannel.new()
+    first = Counter()
+    handle = comlink_py.expose(first, channel.port2)
+    again = run_js("(channel) => channel.port2")(channel)  # another proxy of the same JS port
+    for endpoint in (channel.port2, again, JsEndpoint(again)):
+        _raises(RuntimeError, "is already exposing 'Counter'", lambda e=endpoint: comlink_py.expose(first, e))
+    remote = Comlink.wrap(channel.port1)
+    assert await remote.add(1) == 1  # the first still serves, alone
+    handle.close()  # closes the port too, as Comlink does; the endpoint is free again
+    comlink_py.expose(Counter(), again).close()
+    other = js.MessageChannel.new()
+    comlink_py.expose(Counter(), other.port1)
+    comlink_py.expose(Counter(), other.port2)  # the two ends are two endpoints
+    other.port1.close()
