@@ -263,6 +263,26 @@ def test_functions_that_run_what_the_caller_writes_are_refused_wherever_they_are
     run(go())
 
 
+def test_a_class_made_in_a_namespace_without_a_name_is_the_users() -> None:
+    """exec with a bare dict (as Pyodide's runPython with its own globals) names the module
+    'builtins'; such a class is still the author's, and built-in types stay the interpreter's."""
+    namespace: dict[str, Any] = {}
+    exec(
+        "class Api:\n    def __init__(self):\n        self.x = 1\n    def ping(self):\n        return 2",
+        namespace,
+    )
+    assert namespace["Api"].__module__ == "builtins"
+
+    async def go() -> None:
+        api = connect(namespace["Api"]())
+        assert await api.x == 1 and await api.ping() == 2
+        assert await (await c.construct(connect({"Api": namespace["Api"]}).Api)).ping() == 2
+        error = connect({"e": ValueError("v")})
+        await refused(error.e.args, "values, not APIs")
+
+    run(go())
+
+
 # -- strict mode ------------------------------------------------------------------------------
 
 

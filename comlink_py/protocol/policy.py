@@ -143,6 +143,19 @@ def _is_system(module: object) -> bool:
     return not isinstance(module, str) or module.partition(".")[0] in _SYSTEM_PACKAGES
 
 
+_HEAP_TYPE: Final = 1 << 9  # Py_TPFLAGS_HEAPTYPE: made by a class statement, not built into C
+
+
+def _is_system_class(cls: type) -> bool:
+    """Whether ``cls`` is the interpreter's. A class statement run in a namespace without
+    ``__name__`` (``exec`` with a bare dict, Pyodide's ``runPython`` with its own globals) gets
+    the module name ``builtins``: that one is the user's, told apart as a heap type."""
+    module = getattr(cls, "__module__", None)
+    if module == "builtins":
+        return not cls.__flags__ & _HEAP_TYPE
+    return _is_system(module)
+
+
 def _kind_of_type(cls: type) -> int:
     if cls in _DATA_TYPES:
         return DICT if cls is dict else DATA
@@ -154,7 +167,7 @@ def _kind_of_type(cls: type) -> int:
         return CLASS
     if issubclass(cls, _CALLABLE_TYPES):
         return CALLABLE
-    if _is_system(getattr(cls, "__module__", None)) or vars(cls).get("__comlink_opaque__") is True:
+    if _is_system_class(cls) or vars(cls).get("__comlink_opaque__") is True:
         return OPAQUE
     return MARKED if _uses_marks(cls) else USER
 
@@ -175,7 +188,7 @@ def kind_of(value: object) -> int:
     if kind is CLASS:
         if issubclass(value, type) or value in _INTERNAL_TYPES or _is_gateway(value):  # type: ignore[arg-type]
             return INTERNAL  # a metaclass makes classes; descriptors and frames are machinery
-        return OPAQUE if _is_system(getattr(value, "__module__", None)) else CLASS
+        return OPAQUE if _is_system_class(value) else CLASS  # type: ignore[arg-type]
     return kind
 
 
@@ -320,7 +333,7 @@ def _is_type_method(cls: type, name: str) -> bool:
 
 
 def _user_classes(cls: type) -> Iterable[type]:
-    return (k for k in cls.__mro__ if not _is_system(k.__module__))
+    return (k for k in cls.__mro__ if not _is_system_class(k))
 
 
 def _defined_by_user(cls: type, name: str) -> bool:
