@@ -11,6 +11,11 @@ const WORKER = fileURLToPath(new URL("../py/hostile_worker.py", import.meta.url)
 // Comlink's SET (`remote.x = v`) cannot be awaited: its refusal is an unhandled rejection.
 const unhandled = [];
 process.on("unhandledRejection", (error) => unhandled.push([error?.name, String(error?.message)]));
+/** The unhandled rejections so far, once there is one (or 10 s have passed). */
+const refusals = async () => {
+  for (const deadline = Date.now() + 10_000; unhandled.length === 0 && Date.now() < deadline; ) await sleep(10);
+  return unhandled.splice(0);
+};
 
 /** The error a promise rejects with, as [name, message], or ["resolved", value]. */
 const outcome = async (promise) => {
@@ -63,8 +68,7 @@ await check("hostile.doors", async () => {
     class_machinery: await outcome(api.Thing.mro()),
   };
   api.codec.anything = 7;
-  await sleep(100);
-  doors.module_set = [unhandled.splice(0), await api.json_changed()];
+  doors.module_set = [await refusals(), await api.json_changed()];
   const generator = await api.hand_out_gen();
   doors.proxied_generator = await outcome(generator.gi_frame.f_builtins);
   api.box.r = /abc/; // a RegExp stored in a Python dict arrives as a JsProxy
@@ -72,8 +76,7 @@ await check("hostile.doors", async () => {
   doors.js_function = await outcome(api.box.r.constructor.constructor("return 1+1"));
   doors.js_new_function = await outcome(new api.box.r.constructor.constructor("return 1+1"));
   api.box.r.constructor.constructor.prototype.polluted = 1;
-  await sleep(100);
-  doors.js_pollute = [unhandled.splice(0), await api.polluted()];
+  doors.js_pollute = [await refusals(), await api.polluted()];
   doors.stop_iteration = await outcome(api.empty());
   doors.thrown_stop_iteration = await api.thrown_stop_iteration();
   doors.still_served = [await api.data.k[1].x, await api.counter.increment(2)];
