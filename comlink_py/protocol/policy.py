@@ -167,7 +167,7 @@ def _kind_of_type(cls: type) -> int:
         return CLASS
     if issubclass(cls, _CALLABLE_TYPES):
         return CALLABLE
-    if _is_system_class(cls) or vars(cls).get("__comlink_opaque__") is True:
+    if _is_system_class(cls) or getattr(cls, "__comlink_opaque__", False) is True:
         return OPAQUE
     return MARKED if _uses_marks(cls) else USER
 
