@@ -224,9 +224,7 @@ class Policy:
     def step(self, parent: Any, name: str) -> Any:
         """``getattr(parent, name)`` for an attribute step, or the ``PermissionError`` refusing it."""
         if name[:1] == "_":
-            raise PermissionError(
-                f"access to private name {name!r} is refused (expose with allow_private=True to allow)"
-            )
+            raise _private(name)
         if type(parent) is ProxyMarked:  # a proxy() an author kept: its object decides
             parent = parent.obj
         kind = _kinds.get(type(parent), CLASS)  # CLASS: ask kind_of (it remembers the type's kind)
@@ -288,16 +286,13 @@ class Policy:
             raise PermissionError(f"calling {_describe_kind(target)} is refused: {_WHY_CLOSED[INTERNAL]}")
 
     def check_assign(self, parent: Any, name: str) -> None:
-        if type(parent) is ProxyMarked:
-            parent = parent.obj
+        """Whether ``name`` may be set on ``parent`` (the exposing core unwraps a kept proxy())."""
         kind = kind_of(parent)
         if kind is DATA and isinstance(parent, (dict, list)):
             return
         if kind is USER or kind is MARKED:
             if name[:1] == "_":
-                raise PermissionError(
-                    f"access to private name {name!r} is refused (expose with allow_private=True to allow)"
-                )
+                raise _private(name)
             if kind is MARKED or self.strict:
                 self._require_mark(parent, name)
             return
@@ -318,6 +313,12 @@ class Policy:
     @staticmethod
     def _refuse(name: str, parent: Any, why: str) -> PermissionError:
         return PermissionError(f"step {name!r} into {_describe_kind(parent)} is refused: {why}")
+
+
+def _private(name: str) -> PermissionError:
+    return PermissionError(
+        f"access to private name {name!r} is refused (expose with allow_private=True to allow)"
+    )
 
 
 _WHY_CLOSED: Final = {
