@@ -29,7 +29,7 @@ SPIN = """async ([version, isolated]) => {
             "        try:",
             "            while True: pass",
             "        except KeyboardInterrupt:",
-            "            Api.interrupted = time.time() * 1000",
+            "            Api.interrupted = round(time.time() * 1000)  # whole ms, as Date.now()",
             "            raise",
             "    def interrupted_at(self): return Api.interrupted",
             "    def add(self, a, b): return a + b",
