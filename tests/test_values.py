@@ -83,3 +83,21 @@ def test_an_unclonable_argument_fails_at_the_call_site() -> None:
         assert await remote.f(2) == 2
 
     run(go(), timeout=5)
+
+
+def test_the_handlers_comlink_py_registers_itself_keep_the_shortcut_for_atoms() -> None:
+    # Every handler of the package (proxy, throw, kwargs, streams, AbortSignal) never takes an atom,
+    # so an answer of one skips asking them; a user's handler might take one, and turns that off.
+    import comlink_py.abort  # registered on import, like the streams handler
+    import comlink_py.streams  # noqa: F401
+    from comlink_py.protocol.codec import is_plain_atom
+    from comlink_py.protocol.handlers import BUILT_IN_HANDLERS
+
+    assert set(c.transfer_handlers) == set(BUILT_IN_HANDLERS) >= {"proxy", "throw", "AbortSignal"}
+    assert is_plain_atom(1) and is_plain_atom("text") and not is_plain_atom([1])
+    c.transfer_handlers["ints"] = c.transfer_handlers["throw"]
+    try:
+        assert not is_plain_atom(1)
+    finally:
+        del c.transfer_handlers["ints"]
+    assert is_plain_atom(1)
