@@ -95,9 +95,29 @@ def test_the_handlers_comlink_py_registers_itself_keep_the_shortcut_for_atoms() 
 
     assert set(c.transfer_handlers) == set(BUILT_IN_HANDLERS) >= {"proxy", "throw", "AbortSignal"}
     assert is_plain_atom(1) and is_plain_atom("text") and not is_plain_atom([1])
-    c.transfer_handlers["ints"] = c.transfer_handlers["throw"]
+    throw = c.transfer_handlers["throw"]
+    c.transfer_handlers["ints"] = throw
     try:
         assert not is_plain_atom(1)
     finally:
         del c.transfer_handlers["ints"]
+    assert is_plain_atom(1)
+    # every way of changing the registry is noticed, replacing a built-in handler too
+    for change, undo in [
+        (lambda: c.transfer_handlers.update(ints=throw), lambda: c.transfer_handlers.pop("ints")),
+        (lambda: c.transfer_handlers.setdefault("ints", throw), lambda: c.transfer_handlers.popitem()),
+        (lambda: c.transfer_handlers.__ior__({"ints": throw}), lambda: c.transfer_handlers.pop("ints")),
+        (
+            lambda: c.transfer_handlers.__setitem__("throw", c.transfer_handlers["proxy"]),
+            lambda: c.transfer_handlers.__setitem__("throw", throw),
+        ),
+    ]:
+        change()
+        assert not is_plain_atom(1)
+        undo()
+        assert is_plain_atom(1)
+    saved = dict(c.transfer_handlers)
+    c.transfer_handlers.clear()
+    assert not is_plain_atom(1)
+    c.transfer_handlers.update(saved)
     assert is_plain_atom(1)

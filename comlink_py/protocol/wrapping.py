@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import wire
 from .codec import WIRE_ATOMS, from_wire, to_wire, to_wire_list
-from .handlers import BUILT_IN_HANDLERS, Kwargs, transfer_handlers
+from .handlers import Kwargs, transfer_handlers
 
 if TYPE_CHECKING:
     from .endpoint import Endpoint
@@ -78,7 +78,7 @@ class Caller(Generic[Token]):
         new id of a GET, APPLY or CONSTRUCT whose arguments are all atoms (None, bool, int, float,
         str), ``token`` then pending under it, to post as ``post_call(id, kind, path, args)``; None,
         with nothing pending, for any other request, which ``request`` builds."""
-        if kind not in _ATOM_CALLS or transfer_handlers != BUILT_IN_HANDLERS:  # a handler may take atoms
+        if kind not in _ATOM_CALLS or not transfer_handlers.only_built_in:  # a handler may take atoms
             return None
         for arg in args:
             if type(arg) not in WIRE_ATOMS:
