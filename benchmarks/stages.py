@@ -20,7 +20,8 @@ from comlink_py.protocol.wrapping import Caller
 from comlink_py.pyodide import fastpath
 from comlink_py.pyodide.endpoint import JsEndpoint, load_ffi
 
-#: The exposing stages in order: what each adds to the one before.
+#: The exposing stages in order: each generic stage adds one step to the one before; the last is
+#: the path as shipped, where a request the JS listener checked skips decode and validate.
 EXPOSING = {
     "listener": "the JS listener sorts the message, writes its id to the id buffer (no Python)",
     "crossing": "+ the FFI call into Python with the message's parts (a Python no-op)",
@@ -29,8 +30,8 @@ EXPOSING = {
     "walk unchecked": "+ the path walked with the policy off (allow_private=True)",
     "walk": "+ the policy's checks on each step (instead of the line above)",
     "call": "+ the policy's call check and the call itself",
-    "answer": "+ the asyncio glue, the answer encoded and posted (the whole path: expose())",
-    "answer, switch off": "the whole path with comlink_py.pyodide.fastpath.ENABLED = False",
+    "served, switch off": "+ the asyncio glue, the answer posted: expose(), shortcuts off",
+    "served": "expose() as shipped: the checked request reaches Exposer.receive_call as parts",
 }
 
 #: The wrapping stages. request and post are timed here; answer is timed in JS (the answers of
@@ -61,8 +62,8 @@ def exposing(stage: str, port: Any) -> Any:
         listen = load_ffi().fast.bind(port)[0]
         return listen(create_proxy(_ignore), True)
     endpoint = JsEndpoint(port)
-    if stage.startswith("answer"):
-        fastpath.ENABLED = stage == "answer"
+    if stage.startswith("served"):
+        fastpath.ENABLED = stage == "served"
         try:
             comlink_py.expose(Target(), endpoint)
         finally:

@@ -40,9 +40,13 @@ def in_chromium(calls: int) -> dict[str, Any]:
     return browser.page_result("benchmarks/browser/steps.html", {"calls": calls}, "stepsResult")
 
 
+# The stages compared with another stage than the one before them.
+BESIDE = {"walk": "validate", "served": "served, switch off", "awaited, switch off": "awaited"}
+
+
 def table(result: dict[str, Any], side: str) -> str:
     """One side's stages: µs per call, the step's own cost (the stage minus the one before, for
-    cumulative stages), and what it is."""
+    cumulative stages, or minus the stage it is set beside), and what it is."""
     figures: dict[str, float] = result[side]
     described: dict[str, str] = result["descriptions"][side]
     lines = [f"| {side} stage | µs per call | step | what |", "| --- | ---: | ---: | --- |"]
@@ -50,10 +54,8 @@ def table(result: dict[str, Any], side: str) -> str:
     for stage, value in figures.items():
         text = described[stage]
         step = value - before if before is not None and text.startswith("+") else None
-        if stage == "walk":  # instead of "walk unchecked", not after it
-            step = value - figures["validate"]
-        if stage.endswith(", switch off"):  # beside the stage it repeats
-            step = value - figures[stage.removesuffix(", switch off")]
+        if stage in BESIDE:
+            step = value - figures[BESIDE[stage]]
         lines.append(f"| {stage} | {value:.2f} | {'' if step is None else f'{step:+.2f}'} | {text} |")
         before = value if stage != "comlink" else None
     return "\n".join(lines)
