@@ -198,6 +198,20 @@ def test_a_module_held_in_an_attribute_is_not_entered_or_changed() -> None:
     run(go())
 
 
+def test_a_module_root_never_yields_or_runs_the_gateways_it_defines() -> None:
+    """A module exposed as the root offers what it defines, but a gateway it defines (runpy's
+    run_path) is refused at the step itself, so the call needs no second check."""
+    import runpy
+
+    async def go() -> None:
+        api = connect(runpy)
+        await refused(api.run_path("/etc/hostname"), "step 'run_path' is refused", "interpreter internals")
+        await refused(api.run_path, "step 'run_path' is refused")
+
+    with ORACLE.watch():
+        run(go())
+
+
 def test_class_machinery_beyond_the_users_own_attributes_is_closed() -> None:
     async def go() -> None:
         api = connect(Holder())

@@ -173,7 +173,7 @@ class Exposer:
                 name = ".".join(path) or "the exposed object"
                 raise TypeError(f"{name} is not callable")
             if self.policy is not None:
-                self.policy.check_call(target, kind == CONSTRUCT)
+                self.policy.check_call(target, kind == CONSTRUCT, reached=bool(path))
             args = dispatch.arguments
             if args is None:
                 wires = request["argumentList"]  # type: ignore[index]  # receive sets one or the other
