@@ -23,6 +23,7 @@ from .protocol import wire
 from .protocol.endpoint import UNANSWERED, Endpoint, MessageEvent, WaitingEndpoint, close, start
 from .protocol.wrapping import Caller, Outcome
 from .resume import set_running_loop
+from .transport.channel import MessagePort
 from .transport.waiting import adopt_port
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "WaitingEndpoint",
     "assign",
     "construct",
+    "create_endpoint",
     "get",
     "release",
     "wrap_sync",
@@ -139,6 +141,15 @@ class _SyncLink:
         if type(value) is not Remote:
             return value
         return SyncRemote(_SyncLink(self.endpoint.adopt(unwrap(value)), self.timeout))
+
+    def new_endpoint(self) -> Endpoint:
+        """Comlink's ENDPOINT: the port the peer answers with, serving the same object. An in-memory
+        port stays unstarted and a process channel waits by itself, so either can be wrapped on any
+        thread (or loop); a port of a Pyodide shared link can only wait with it, so it is adopted."""
+        port = self.send(wire.ENDPOINT)
+        if isinstance(port, WaitingEndpoint) or type(port) is MessagePort:
+            return cast(Endpoint, port)
+        return self.endpoint.adopt(port)
 
     def release(self) -> None:
         if self.released:
@@ -308,6 +319,12 @@ def assign(remote: SyncRemote[Any], value: Any) -> None:
     if not path:
         raise TypeError("assign needs a path such as remote.attribute")
     _link_of(remote).send(wire.SET, path, value=value)
+
+
+def create_endpoint(remote: SyncRemote[Any]) -> Endpoint:
+    """A new endpoint serving the same remote object (Comlink's ``createEndpoint``): ``wrap_sync`` it,
+    or, where it is an in-memory ``MessagePort``, hand it to another thread or ``wrap`` it on a loop."""
+    return _link_of(remote).new_endpoint()
 
 
 def release(remote: SyncRemote[Any]) -> None:
