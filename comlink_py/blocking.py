@@ -78,15 +78,24 @@ class _SyncLink:
     def _on_close(self) -> None:
         self.closed = True
 
-    def send(self, kind: wire.MessageType, path: Sequence[str] = (), **fields: Any) -> Any:
-        """Make the call (``fields`` as ``Caller.request`` takes them) and wait for its answer:
+    def send(
+        self,
+        kind: wire.MessageType,
+        path: Sequence[str] = (),
+        value: Any = None,
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:
+        """Make the call (the fields as ``Caller.request`` takes them) and wait for its answer:
         the value, or the peer's error raised."""
         if self.released:
             raise ReleasedProxyError("Proxy has been released and is not useable")
         if self.closed:
             raise ConnectionClosedError("the endpoint is closed")
         pending = _Pending()
-        message, transferables = self.caller.request(pending, kind, path, **fields)
+        message, transferables = self.caller.request(
+            pending, kind, path, value=value, args=args, kwargs=kwargs
+        )
         msg_id = message["id"]
         try:
             self.endpoint.post_message(message, transferables)
@@ -233,7 +242,9 @@ class SyncRemote(Generic[T]):
         return SyncRemote(_link_of(self), (*self._path, str(key)))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _link_of(self).send(wire.APPLY, self._path, args=args, kwargs=kwargs)
+        # The link straight from its slot (no _link_of, whose checks send makes) and the fields by
+        # name (no dict of them): with send's own fields, 2.8-3.0 -> 2.3-2.7 µs a call in CPython.
+        return self._link.send(wire.APPLY, self._path, None, args, kwargs)
 
     if not TYPE_CHECKING:  # hidden from type checkers, so that `remote.x = v` is reported statically
 
