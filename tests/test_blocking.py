@@ -221,7 +221,7 @@ def test_keyboard_interrupt_ends_a_blocked_call_and_the_next_call_works(
     started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         remote.forever()
-    assert time.monotonic() - started < 0.2 + blocking.SLICE * 3
+    assert time.monotonic() - started < 0.2 + blocking.SLICE * 10  # a slice, with a margin for load
     assert _pending(remote) == {}
     assert remote.add(2, 3) == 5
 
