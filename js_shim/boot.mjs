@@ -43,11 +43,12 @@ export function isRequest(data) {
  * over, and `interrupt()` writes 2 (Python raises KeyboardInterrupt) only once Python serves and
  * while a call waits for its answer, returning whether it did (an interrupt during start-up would
  * hit the boot's own code); the flag is cleared when no call waits, so an interrupt no call took
- * never hits the next one. Without
+ * never hits the next one; it then calls `wake()`, which wakes a call blocked on a synchronous channel
+ * so that it sees the interrupt at once. Without
  * SharedArrayBuffer (a page that is not cross-origin isolated) `buffer` is null and interrupt()
  * throws, saying why.
  */
-export function interrupter() {
+export function interrupter(wake = () => {}) {
   if (typeof SharedArrayBuffer !== "function" || globalThis.crossOriginIsolated === false) {
     const why =
       "interrupt() needs SharedArrayBuffer, which a browser gives only a cross-origin isolated page: " +
@@ -76,6 +77,7 @@ export function interrupter() {
     interrupt() {
       if (!live || !calling) return false;
       Atomics.store(buffer, 0, 2);
+      wake();
       return true;
     },
   };

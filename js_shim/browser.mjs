@@ -70,7 +70,7 @@ export function startPythonWorker(options = {}) {
   const absolute = (url) => new URL(url, globalThis.location.href).href;
   const { files, packages } = extrasOf(options);
   const extras = { files: files.map(absolute), packages: packages.map((p) => (isWheel(p) ? absolute(p) : p)) };
-  const interrupts = interrupter();
+  const interrupts = interrupter(() => synchronous.wake());
   const boot = {
     extras,
     debug: debug === true,

@@ -59,7 +59,7 @@ export function startPythonWorker(options = {}) {
   }
   if (onProgress != null && typeof onProgress !== "function") throw new TypeError("'onProgress' must be a function");
   const extras = extrasOf(options);
-  const interrupts = interrupter();
+  const interrupts = interrupter(() => synchronous.wake());
   const calls = new MessageChannel();
   const transferList = [calls.port2];
   const hostChannel = host == null ? null : new MessageChannel();

@@ -9,7 +9,7 @@
 // where the message had it). A message of the sub-channel alone closes it. Messages that come on
 // the MessagePort are [sub-channel, message, far ends as [path, sub-channel] pairs].
 import { decode, encode } from "./sync_codec.mjs";
-import { MailboxReader, MailboxWriter, closeMailboxes, mailboxBuffer } from "./sync_channel.mjs";
+import { MailboxReader, MailboxWriter, closeMailboxes, mailboxBuffer, wakeReader } from "./sync_channel.mjs";
 
 /** The MessagePorts inside a message: what must be transferred to post it on. */
 function portsIn(message) {
@@ -163,9 +163,9 @@ const CLOSE = Symbol("close");
 /**
  * The synchronous channels a starter (node.mjs, browser.mjs) gives its worker: `host` served to
  * comlink_py.shared.host_sync(), and `stdin(prompt) -> string | null` read by input() and
- * sys.stdin. Returns { sync, transfer, handles, close }: `sync` goes to the worker with the ports
- * in `transfer`; `handles` are this side's ports (to ref/unref); `close()` ends them (blocked calls
- * fail at once).
+ * sys.stdin. Returns { sync, transfer, handles, wake, close }: `sync` goes to the worker with the
+ * ports in `transfer`; `handles` are this side's ports (to ref/unref); `wake()` makes a call blocked
+ * on them look at Pyodide's interrupt buffer now; `close()` ends them (blocked calls fail at once).
  */
 export function syncChannels(Comlink, { host, stdin }) {
   const served = {};
@@ -177,6 +177,9 @@ export function syncChannels(Comlink, { host, stdin }) {
     sync,
     transfer: Object.values(sync).map(({ port }) => port),
     handles: Object.values(served).map(({ handle }) => handle),
+    wake() {
+      for (const { buffer } of Object.values(served)) if (typeof buffer !== "string") wakeReader(buffer);
+    },
     close() {
       for (const channel of Object.values(served)) channel.close();
     },

@@ -82,6 +82,14 @@ function farEnds(message, transfer) {
  *  Chromium through memory). So in Node every message of the worker goes on the port. */
 const POST_ON_PORT = typeof process === "object" && process.versions?.node !== undefined;
 
+/** The longest a blocked worker waits (ms) before it looks at Pyodide's interrupt buffer; the host's
+ *  own channels are also woken at once by the shim's interrupt() (wakeReader). */
+const INTERRUPT_SLICE = 25;
+
+/** Raises KeyboardInterrupt in the Python that waits if the shim's interrupt() asked for one
+ *  (pyodide.checkInterrupt, set by installSync). */
+let checkInterrupt = () => {};
+
 /** Whether `data` is Comlink's answer to request `id` carrying a primitive: {type: "RAW", value, id}. */
 function isPlainAnswer(data, id) {
   if (typeof data !== "object" || data === null || data.id !== id || data.type !== "RAW") return false;
@@ -150,7 +158,7 @@ export class SharedLink {
    * -1 if the channel is closed (every port has been told).
    */
   pump(ms) {
-    const bytes = this.reader.read(ms);
+    const bytes = this.arrival(ms);
     if (bytes === null) {
       if (this.reader.closed) this.shut();
       return this.closed ? -1 : 0;
@@ -166,7 +174,7 @@ export class SharedLink {
    * instead of converting a message.
    */
   awaitAnswer(sub, id, ms) {
-    const bytes = this.reader.read(ms);
+    const bytes = this.arrival(ms);
     if (bytes === null) {
       if (this.reader.closed) this.shut();
       return this.closed ? -1 : 0;
@@ -179,6 +187,19 @@ export class SharedLink {
     }
     this.dispatch(message);
     return 1;
+  }
+
+  /** The next message's bytes within `ms` milliseconds, or null. It waits in slices, after each of
+   *  which an interrupt (the shim's interrupt()) raises KeyboardInterrupt in the waiting Python. */
+  arrival(ms) {
+    const end = performance.now() + ms;
+    for (;;) {
+      const bytes = this.reader.read(Math.min(ms, INTERRUPT_SLICE));
+      if (bytes !== null || this.reader.closed) return bytes;
+      checkInterrupt();
+      ms = end - performance.now();
+      if (ms <= 0) return null;
+    }
   }
 
   deliver(bytes) {
@@ -218,6 +239,7 @@ export class SharedLink {
 
 /** Hand the synchronous channels a starter sent (sync_host.mjs's syncChannels) to comlink_py. */
 export function installSync(pyodide, sync) {
+  checkInterrupt = () => pyodide.checkInterrupt();
   const shared = pyodide.pyimport("comlink_py.shared");
   try {
     shared.install(SharedLink);

@@ -3,7 +3,10 @@ another thread's loop serves, and ``spawn_sync`` to a ``comlink_py.process`` wor
 
 from __future__ import annotations
 
+import _thread
 import asyncio
+import os
+import signal
 import socket
 import threading
 import time
@@ -185,6 +188,44 @@ def test_a_peer_that_closes_fails_the_blocked_call_within_a_second(served: Serve
     assert _in_thread(use) is True
 
 
+def test_create_endpoint_gives_a_port_another_thread_can_wrap(served: Served) -> None:
+    def use() -> Any:
+        remote = blocking.wrap_sync(served.channel.port2, timeout=10)
+        endpoint = blocking.create_endpoint(remote)
+        elsewhere = _in_thread(lambda: blocking.wrap_sync(endpoint, timeout=10).add(2, 3))
+        again = blocking.wrap_sync(blocking.create_endpoint(remote), timeout=10)
+        out = [type(endpoint).__name__, elsewhere, again.add(4, 4), remote.add(1, 1)]
+        blocking.release(again)
+        return [*out, remote.add(1, 2)]
+
+    assert _in_thread(use) == ["MessagePort", 5, 8, 2, 3]
+
+
+def _pending(remote: blocking.SyncRemote[Any]) -> dict[str, Any]:
+    return object.__getattribute__(remote, "_link").caller.pending  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "interrupt",
+    [_thread.interrupt_main, lambda: os.kill(os.getpid(), signal.SIGINT)],
+    ids=["interrupt_main", "SIGINT"],
+)
+def test_keyboard_interrupt_ends_a_blocked_call_and_the_next_call_works(
+    served: Served, interrupt: Any
+) -> None:
+    # In the main thread, where Python raises KeyboardInterrupt: a signal wakes the wait at once,
+    # interrupt_main (no signal) is seen at the end of the current slice.
+    remote = blocking.wrap_sync(served.channel.port2, timeout=10)
+    timer = threading.Timer(0.2, interrupt)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        remote.forever()
+    assert time.monotonic() - started < 0.2 + blocking.SLICE * 10  # a slice, with a margin for load
+    assert _pending(remote) == {}
+    assert remote.add(2, 3) == 5
+
+
 def test_only_endpoints_that_can_wait_are_accepted() -> None:
     started = comlink_py.MessageChannel().port1
     asyncio.run(_start(started))
@@ -222,6 +263,25 @@ def test_a_process_worker_answers_blocking_calls() -> None:
         big = remote.identity(bytes(range(256)) * (1 << 18))  # 64 MiB
         assert len(big) == 64 << 20 and big[:3] == b"\x00\x01\x02"
     assert worker.process.returncode is not None
+
+
+def test_create_endpoint_opens_a_second_channel_to_a_process_worker() -> None:
+    remote, worker = spawn_sync(TARGET, call_timeout=10)
+    with worker:
+        second = blocking.wrap_sync(blocking.create_endpoint(remote), timeout=10)
+        assert second.echo("second") == [["second"], {}]
+        blocking.release(second)
+        assert remote.echo("first") == [["first"], {}]
+
+
+def test_keyboard_interrupt_ends_a_blocked_process_call() -> None:
+    remote, worker = spawn_sync(TARGET, call_timeout=10)
+    with worker:
+        threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        with pytest.raises(KeyboardInterrupt):
+            remote.slow(5)
+        assert _pending(remote) == {}
+        assert remote.echo("next") == [["next"], {}]
 
 
 def test_a_worker_that_dies_fails_the_blocked_call_within_a_second() -> None:

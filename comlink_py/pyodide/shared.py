@@ -26,21 +26,21 @@ _ANSWERED = 2  # what SharedLink.awaitAnswer returns when it kept a plain answer
 class SharedEndpoint(JsEndpoint):
     """A ``JsEndpoint`` on a sub-channel of a ``SharedLink``; a ``WaitingEndpoint``."""
 
-    __slots__ = ("_link", "_sub")
+    __slots__ = ("_await", "_link", "_sub")
 
     def __init__(self, port: Any, link: Any) -> None:
         super().__init__(port)
         self._link = link
         self._sub: int = self.port.id  # the sub-channel's number, read once
+        self._await = link.awaitAnswer  # bound once: a method looked up per call cost 0.6 µs more (Node)
 
     def wait(self, timeout: float) -> None:
         self._link.pump(timeout * 1000)  # a closed link has told every port's close listeners
 
     def wait_answer(self, msg_id: str, timeout: float) -> Any:
         """``wait``, but a plain answer to ``msg_id`` comes back as its value, not as a message."""
-        link = self._link
-        if link.awaitAnswer(self._sub, msg_id, timeout * 1000) == _ANSWERED:
-            return link.answer
+        if self._await(self._sub, msg_id, timeout * 1000) == _ANSWERED:
+            return self._link.answer
         return UNANSWERED
 
     def adopt(self, endpoint: Endpoint) -> SharedEndpoint:

@@ -82,6 +82,9 @@ class SyncConnection:
         sock.setblocking(True)
         self._sock: socket.socket | None = sock
         self._buffer = bytearray()
+        # What reads go into: recv(1 MiB) mapped a new 1 MiB buffer for every read (measured: 22 µs
+        # a read against 3 µs; the client's CPU per process round trip went from 90-104 to 47-64 µs).
+        self._chunk = bytearray(_READ_SIZE)
         self._need = 4  # bytes the buffer must hold before a whole frame can be in it
         self._timeout = -1.0  # the receive timeout set on the socket
         self._next = 1
@@ -165,16 +168,17 @@ class SyncConnection:
                 socket.SOL_SOCKET, socket.SO_RCVTIMEO, _TIMEVAL.pack(int(seconds), int(fraction * 1e6))
             )
         try:
-            data = sock.recv(_READ_SIZE)
+            size = sock.recv_into(self._chunk)
         except (BlockingIOError, InterruptedError):
             return  # nothing within the timeout
         except OSError:
-            data = b""
-        if not data:
+            size = 0
+        if not size:
             self.close()
             return
         buffer = self._buffer
-        buffer += data
+        with memoryview(self._chunk) as chunk:
+            buffer += chunk[:size]
         if len(buffer) >= self._need:
             used = self._frames(buffer)
             if used:

@@ -39,6 +39,7 @@ const host = {
     return total;
   },
   makeCounter: () => Comlink.proxy(new Counter(0)),
+  never,
 };
 
 const lines = ["Ada", "Lovelace"];
@@ -54,6 +55,19 @@ await check("sync.proxies", () => remote.proxies());
 await check("sync.stdin", () => remote.stdin());
 await check("sync.no_buffer", () => remote.no_buffer());
 await check("sync.garbage", () => remote.garbage());
+await check("sync.endpoints", () => remote.endpoints());
+
+/** Start `method`, which blocks until interrupted, then interrupt it: whether the shim wrote the
+ *  interrupt, how soon Python saw it (by the wall clock both sides share), and what it reported. */
+async function interrupted(method) {
+  const call = remote[method]();
+  await sleep(300);
+  const begun = Date.now();
+  const signalled = py.interrupt();
+  const [seen, ...rest] = await call;
+  return { signalled, stoppedMs: seen - begun, rest };
+}
+await check("sync.interrupt", () => interrupted("interruptible"));
 
 const served = serveSync(Comlink, { add: (a, b) => a + b, never });
 await check("sync.buffer_type", () => remote.keep_channel(Comlink.transfer(served.port, [served.port]), served.buffer));
@@ -90,6 +104,14 @@ const keep = async (channel) =>
 await check("sync.python_to_python", async () => {
   await keep(relaySync(await peer.remote[Comlink.createEndpoint]()));
   return remote.peer_calls();
+});
+await check("sync.peer_endpoint", async () => {
+  await keep(relaySync(await peer.remote[Comlink.createEndpoint]()));
+  return remote.peer_endpoint();
+});
+await check("sync.peer_interrupt", async () => {
+  await keep(relaySync(await peer.remote[Comlink.createEndpoint]()));
+  return interrupted("peer_interruptible");
 });
 await check("sync.peer_dies", async () => {
   await keep(relaySync(await peer.remote[Comlink.createEndpoint]()));

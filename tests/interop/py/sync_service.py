@@ -23,6 +23,19 @@ def _error(call: Any) -> list[Any]:
     return ["no error"]
 
 
+def _interrupted(remote: Any, call: Any) -> list[Any]:
+    import js  # type: ignore[import-not-found]
+
+    try:
+        call()
+    except KeyboardInterrupt:
+        seen = js.Date.now()
+    else:
+        return ["not interrupted"]
+    pending = len(object.__getattribute__(remote, "_link").caller.pending)
+    return [seen, pending, remote.add(2, 3)]
+
+
 class Service:
     def values(self) -> dict[str, Any]:
         wide = host.echo({"list": [1, "two", None], "flag": True, "nested": {"x": 1.5}})
@@ -66,6 +79,24 @@ class Service:
         out["released"] = _error(lambda: made.inc())[0]
         return out
 
+    def endpoints(self) -> list[Any]:
+        """create_endpoint: a second channel to the host's object, served by JS Comlink.expose."""
+        endpoint = blocking.create_endpoint(host)
+        second = blocking.wrap_sync(endpoint, timeout=60)
+        out = [type(endpoint).__name__, second.add(2, 3), blocking.get(second.nested.deep.value)]
+        blocking.release(second)
+        return [*out, _error(lambda: second.add(1, 1))[0], host.add(1, 1)]
+
+    def interruptible(self) -> list[Any]:
+        """Blocked on the host until the shim's interrupt(): when Python saw it (Date.now()), what
+        stayed pending, and the next call."""
+        return _interrupted(host, host.never)
+
+    def peer_interruptible(self) -> list[Any]:
+        """The same on a channel the host only relays (its interrupt() cannot wake it)."""
+        peer = blocking.wrap_sync(open_link(*self._channel), timeout=30)
+        return _interrupted(peer, peer.never)
+
     def timeout(self) -> list[Any]:
         quick = blocking.wrap_sync(open_link(*self._channel), timeout=0.5)
         caught = _error(quick.never)
@@ -83,6 +114,11 @@ class Service:
     def peer_calls(self) -> list[Any]:
         peer = blocking.wrap_sync(open_link(*self._channel), timeout=30)
         return [peer.add(2, 3), peer.greet("A")]
+
+    def peer_endpoint(self) -> list[Any]:
+        peer = blocking.wrap_sync(open_link(*self._channel), timeout=30)
+        second = blocking.wrap_sync(blocking.create_endpoint(peer), timeout=30)
+        return [second.greet("B"), peer.add(1, 1)]
 
     def peer_dies(self) -> list[Any]:
         peer = blocking.wrap_sync(open_link(*self._channel))

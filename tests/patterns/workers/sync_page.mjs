@@ -63,7 +63,26 @@ class Api:
 
     def peer(self, port, buffer):
         peer = comlink_py.wrap_sync(open_link(port, buffer), timeout=30)
-        return [peer.add(20, 22), peer.add(1, 1)]
+        second = comlink_py.wrap_sync(blocking.create_endpoint(peer), timeout=30)
+        return [peer.add(20, 22), peer.add(1, 1), second.add(3, 4)]
+
+    def endpoints(self):
+        host = host_sync(timeout=30)
+        second = comlink_py.wrap_sync(blocking.create_endpoint(host), timeout=30)
+        out = [second.add(2, 3), blocking.get(second.title)]
+        blocking.release(second)
+        return [*out, host.add(1, 1)]
+
+    def interruptible(self):
+        import js
+        host = host_sync(timeout=30)
+        try:
+            host.never()
+        except KeyboardInterrupt:
+            seen = js.Date.now()
+        else:
+            return ["not interrupted"]
+        return [seen, len(object.__getattribute__(host, "_link").caller.pending), host.add(2, 3)]
 
     def unavailable(self):
         return _error(lambda: host_sync().add(1, 2))[:2]
@@ -81,7 +100,16 @@ async function callPeer() {
   const channel = relaySync(await peer.remote[Comlink.createEndpoint]());
   return started.remote.peer(Comlink.transfer(channel.port, [channel.port]), channel.buffer);
 }
-window.page = { remote: started.remote, isolated: globalThis.crossOriginIsolated, callPeer };
+/** Interrupt a blocked call: whether the interrupt was written, how soon Python saw it, what it said. */
+async function interruptBlocked() {
+  const call = started.remote.interruptible();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const begun = Date.now();
+  const signalled = started.interrupt();
+  const [seen, ...rest] = await call;
+  return { signalled, stoppedMs: seen - begun, rest };
+}
+window.page = { remote: started.remote, isolated: globalThis.crossOriginIsolated, callPeer, interruptBlocked };
 try {
   await Promise.all([started.ready, peer.ready]);
   document.documentElement.dataset.state = "ready";

@@ -59,7 +59,18 @@ def test_blocking_calls_reach_the_page_object(isolated: WatchedPage) -> None:
 
 
 def test_python_in_one_worker_calls_python_in_another_blocking(isolated: WatchedPage) -> None:
-    assert isolated.page.evaluate("window.page.callPeer()") == [42, 2]
+    assert isolated.page.evaluate("window.page.callPeer()") == [42, 2, 7]
+
+
+def test_create_endpoint_opens_a_second_channel_to_the_page_object(isolated: WatchedPage) -> None:
+    assert _call(isolated, "endpoints") == [5, "sync page", 2]
+
+
+def test_interrupt_raises_keyboard_interrupt_in_a_blocked_call(isolated: WatchedPage) -> None:
+    result = isolated.page.evaluate("window.page.interruptBlocked()")
+    assert result["signalled"] is True
+    assert 0 <= result["stoppedMs"] < 200, result  # the bound of 100 ms, with a margin for a loaded machine
+    assert result["rest"] == [0, 5]
 
 
 def test_the_wrap_timeout_applies(isolated: WatchedPage) -> None:
