@@ -29,6 +29,7 @@ SCRIPTS = (
     "sync",
     "hostile",
     "streams",
+    "lifecycle",
 )
 TIMEOUT = 300  # seconds for one script; together they take about 15 s on 2 cores, minutes under load
 
@@ -129,4 +130,5 @@ def stopping() -> Iterator[NodeRun]:
 
 streams = _script("streams", "streams", "Streams both ways between real Comlink and a Pyodide worker.")
 encoding = _script("encoding", "encoding", "JsEndpoint's shortcuts against Pyodide's general conversions.")
+lifecycle = _script("lifecycle", "lifecycle", "restart(), autoRestart and pools of Pyodide workers.")
 sync = _script("sync", "sync", "Blocking calls from a Pyodide worker to JS Comlink over shared memory.")
