@@ -29,7 +29,6 @@ SCRIPTS = (
     "sync",
     "hostile",
     "streams",
-    "lifecycle",
 )
 TIMEOUT = 300  # seconds for one script; together they take about 15 s on 2 cores, minutes under load
 
@@ -117,18 +116,24 @@ custom_handlers = _script("custom_handlers", "custom_handlers", "One transfer ha
 hostile = _script("hostile", "hostile", "A hostile JS peer: the policy's doors, killers, fuzz, the walk.")
 
 
-@pytest.fixture(scope="session")
-def stopping() -> Iterator[NodeRun]:
-    """Interrupts, CANCEL between workers and to real Comlink. Started on its own when first used
-    (after the scripts above have finished), as its checks time how soon work stops."""
-    run = NodeRun("stopping")
-    try:
-        yield run
-    finally:
-        run.stop()
+def _alone(script: str, doc: str) -> Any:
+    """A session fixture starting one driver script when a test first uses it, not with the others
+    at the session's start: for scripts that time how soon work stops or how calls overlap."""
+
+    @pytest.fixture(scope="session", name=script)
+    def fixture() -> Iterator[NodeRun]:
+        run = NodeRun(script)
+        try:
+            yield run
+        finally:
+            run.stop()
+
+    fixture.__doc__ = doc
+    return fixture
 
 
+stopping = _alone("stopping", "Interrupts, CANCEL between workers and to real Comlink.")
+lifecycle = _alone("lifecycle", "restart(), autoRestart and pools: eight Pyodide workers, one after another.")
 streams = _script("streams", "streams", "Streams both ways between real Comlink and a Pyodide worker.")
 encoding = _script("encoding", "encoding", "JsEndpoint's shortcuts against Pyodide's general conversions.")
-lifecycle = _script("lifecycle", "lifecycle", "restart(), autoRestart and pools of Pyodide workers.")
 sync = _script("sync", "sync", "Blocking calls from a Pyodide worker to JS Comlink over shared memory.")

@@ -6,7 +6,11 @@ from __future__ import annotations
 from tests.interop.conftest import NodeRun
 
 CRASH = ["rejected", "Exit", "Program terminated with exit(3)"]  # Python called os._exit(3)
-RESTARTED = ["rejected", "WorkerRestarted", "the Python worker was restarted while this call waited for its answer"]
+RESTARTED = [
+    "rejected",
+    "WorkerRestarted",
+    "the Python worker was restarted while this call waited for its answer",
+]
 TERMINATED = ["rejected", "Error", "the Python worker was terminated"]
 
 
