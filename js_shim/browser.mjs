@@ -51,14 +51,16 @@ const defaultStdin = typeof globalThis.prompt === "function" ? (text) => globalT
  *   onProgress optional callback, called with { kind: "files" | "packages", name, done, total } as
  *            each of those has loaded.
  *   debug    true: trace the worker's comlink_py traffic (COMLINK_PY_DEBUG=1) to its console.
+ *   autoRestart true: a worker whose Pyodide fails fatally after it has served is restarted at once.
  *
- * Returns { remote, ready, worker, terminate, interrupt }: `remote` is `Comlink.wrap` of the exposed object and
+ * Returns { remote, ready, worker, terminate, interrupt, restart }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once (calls wait until Python serves); `ready` resolves when Python serves, or rejects
  * with the start-up error (name: the Python class name), which the calls receive too. `worker` is
  * the Worker itself: anything else speaking Comlink's protocol can wrap it as well (comlink_py on
  * this thread does: `comlink_py.wrap(JsEndpoint(worker))`). `await using` terminates it too.
  * `interrupt()` raises KeyboardInterrupt in the Python code running now, as in Node; it needs a
- * cross-origin isolated page (SharedArrayBuffer) and throws, saying so, in any other.
+ * cross-origin isolated page (SharedArrayBuffer) and throws, saying so, in any other. `restart()`
+ * replaces the worker by a fresh one behind the same `remote`, as in Node.
  */
 export function startPythonWorker(options = {}) {
   const { pyodide = "314", code, file, onProgress, autoRestart = false } = options;

@@ -45,14 +45,18 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  *             passed through to Python).
  *   unref     true: the worker keeps Node running only while it starts and while a call waits for
  *             its answer, so a script that forgets terminate() still ends.
+ *   autoRestart true: a worker that dies after it has served is restarted at once (see restart).
  *
- * Returns { remote, ready, worker, terminate, interrupt }: `remote` is `Comlink.wrap` of the exposed object and
- * usable at once; `ready` resolves when Python serves, or rejects with the start-up error (which
- * the calls receive too); `terminate()` stops the worker and frees the ports (needed for Node to
- * exit, as live ports keep it running, unless `unref`). `await using` calls terminate too.
- * `interrupt()` raises KeyboardInterrupt in the Python code running now (Pyodide's interrupt
- * buffer), so a runaway call rejects with an error named KeyboardInterrupt and the worker serves
- * on; it returns false, doing nothing, while Python starts or when no call waits for an answer.
+ * Returns { remote, ready, worker, terminate, interrupt, restart }: `remote` is `Comlink.wrap` of
+ * the exposed object and usable at once; `ready` resolves when Python serves, or rejects with the
+ * start-up error (which the calls receive too); `terminate()` stops the worker and frees the ports
+ * (needed for Node to exit, as live ports keep it running, unless `unref`). `await using` calls
+ * terminate too. `interrupt()` raises KeyboardInterrupt in the Python code running now (Pyodide's
+ * interrupt buffer), so a runaway call rejects with an error named KeyboardInterrupt and the worker
+ * serves on; it returns false, doing nothing, while Python starts or when no call waits for an
+ * answer. `restart()` replaces the worker (crashed, terminated or not) by a fresh one with the same
+ * options behind the same `remote`: waiting calls reject with WorkerRestarted, later ones wait for
+ * the new worker; it returns the new `ready`, which `ready` and `worker` then are.
  */
 export function startPythonWorker(options = {}) {
   const { code, file, onProgress, autoRestart = false } = options;
