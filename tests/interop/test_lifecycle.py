@@ -3,6 +3,7 @@ restart() in place, autoRestart, and pools of workers for stateless calls."""
 
 from __future__ import annotations
 
+from tests.helpers import assert_two_at_a_time
 from tests.interop.conftest import NodeRun
 
 CRASH = ["rejected", "Exit", "Program terminated with exit(3)"]  # Python called os._exit(3)
@@ -50,11 +51,7 @@ def test_auto_restart_does_not_start_a_failing_main_code_again(lifecycle: NodeRu
 
 def test_a_pool_of_two_runs_four_calls_two_at_a_time(lifecycle: NodeRun) -> None:
     result = lifecycle["lifecycle.pool_parallel"]
-    tokens, spans = result["tokens"], result["spans"]
-    assert len(set(tokens)) == 2 and all(tokens.count(token) == 2 for token in tokens)
-    (begun0, ended0), (begun1, ended1), (begun2, _), (begun3, _) = spans
-    assert begun1 < ended0 and begun0 < ended1  # the first two ran at the same time
-    assert min(begun2, begun3) >= min(ended0, ended1) - 1  # the others waited for an idle worker
+    assert_two_at_a_time(result["tokens"], result["spans"])
     assert result["nested"] == 42 and result["version"] == "lifecycle 1"
     assert (result["size"], result["workers"]) == (2, 2)
 

@@ -4,15 +4,15 @@ workers runs calls side by side and replaces a worker that crashed. Both pinned 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser
 
 from examples.workers.serve import StaticServer
+from tests.helpers import assert_two_at_a_time
 
-from ..conftest import WatchedPage, watched_page
+from ..conftest import watched_page
 
 pytestmark = pytest.mark.timeout(240)
 PAGE = "tests/patterns/workers/stopping.html"
@@ -84,55 +84,41 @@ POOL = f"""async (main) => {{
 }}"""
 
 
-@pytest.fixture(scope="module")
-def isolated_server() -> Iterator[StaticServer]:
-    with StaticServer(isolated=True) as server:
-        yield server
-
-
-def assert_clean_but_the_crash(page: WatchedPage) -> None:
-    """Pyodide reports its fatal error (the os._exit) on the worker's console: nothing else."""
-    page.problems = [p for p in page.problems if "exit(3)" not in p and "fatal" not in p.lower()]
-    page.assert_clean()
+def evaluate(browser: Browser, server: StaticServer, script: str, arg: Any) -> dict[str, Any]:
+    """What `script` returns on a fresh page, which shows no problem but Pyodide's report of its
+    fatal error (the os._exit) on the worker's console."""
+    with watched_page(browser, server, PAGE) as page:
+        got: dict[str, Any] = page.page.evaluate(script, arg)
+        page.problems = [p for p in page.problems if "exit(3)" not in p and "fatal" not in p.lower()]
+        page.assert_clean()
+    return got
 
 
 @pytest.mark.parametrize("version", ["314", "0.28"])
 def test_restart_replaces_a_crashed_busy_or_terminated_worker(
     browser: Browser, isolated_server: StaticServer, version: str
 ) -> None:
-    with watched_page(browser, isolated_server, PAGE) as page:
-        got: dict[str, Any] = page.page.evaluate(RESTART, [version, MAIN])
-        assert got["died"] == CRASH
-        assert got["later"] == CRASH
-        assert got["readyIsNew"] is True
-        assert got["fresh"] is True and got["same"] is True
-        restarted = "the Python worker was restarted while this call waited for its answer"
-        assert got["waited"] == ["rejected", "WorkerRestarted", restarted]
-        assert got["signalled"] is True and got["spun"] == ["rejected", "KeyboardInterrupt"]
-        assert got["terminated"] == ["rejected", "Error", "the Python worker was terminated"]
-        assert got["afterTerminate"] == 5
-        assert got["progress"] == ["files"] * 4  # every start loads the files again
-        assert_clean_but_the_crash(page)
+    got = evaluate(browser, isolated_server, RESTART, [version, MAIN])
+    assert got["died"] == CRASH
+    assert got["later"] == CRASH
+    assert got["readyIsNew"] is True
+    assert got["fresh"] is True and got["same"] is True
+    restarted = "the Python worker was restarted while this call waited for its answer"
+    assert got["waited"] == ["rejected", "WorkerRestarted", restarted]
+    assert got["signalled"] is True and got["spun"] == ["rejected", "KeyboardInterrupt"]
+    assert got["terminated"] == ["rejected", "Error", "the Python worker was terminated"]
+    assert got["afterTerminate"] == 5
+    assert got["progress"] == ["files"] * 4  # every start loads the files again
 
 
 def test_a_pool_runs_calls_side_by_side_and_replaces_a_crashed_worker(
     browser: Browser, static_server: StaticServer
 ) -> None:
-    with watched_page(browser, static_server, PAGE) as page:
-        got: dict[str, Any] = page.page.evaluate(POOL, MAIN)
-        tokens, spans = got["tokens"], got["spans"]
-        assert len(set(tokens)) == 2 and all(tokens.count(token) == 2 for token in tokens)
-        (begun0, ended0), (begun1, ended1), (begun2, _), (begun3, _) = spans
-        assert begun1 < ended0 and begun0 < ended1  # the first two ran at the same time
-        assert min(begun2, begun3) >= min(ended0, ended1) - 1  # the others waited for an idle worker
-        assert got["died"] == CRASH
-        assert got["worked"] == "resolved"
-        assert False in got["after"]  # the crashed worker's replacement answers
-        assert got["version"] == "lifecycle 1"
-        terminated = ["rejected", "Error", "the Python worker was terminated"]
-        assert got["stopped"] == [
-            terminated,
-            terminated,
-            ["rejected", "Error", "the Python pool was terminated"],
-        ]
-        assert_clean_but_the_crash(page)
+    got = evaluate(browser, static_server, POOL, MAIN)
+    assert_two_at_a_time(got["tokens"], got["spans"])
+    assert got["died"] == CRASH
+    assert got["worked"] == "resolved"
+    assert False in got["after"]  # the crashed worker's replacement answers
+    assert got["version"] == "lifecycle 1"
+    terminated = ["rejected", "Error", "the Python worker was terminated"]
+    assert got["stopped"] == [terminated, terminated, ["rejected", "Error", "the Python pool was terminated"]]
