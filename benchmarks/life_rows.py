@@ -54,7 +54,9 @@ def text(out: dict[str, Any]) -> str:
     burst = f"{out['calls']} CPU-bound calls of ~{out['ms_per_call']} ms"
     figures = [
         (f"{burst}, one worker", pool["one_worker_ms"]),
+        ("  CPU time meanwhile", pool["one_worker_cpu_ms"]),
         (f"{burst}, a pool of 2", pool["pool_of_2_ms"]),
+        ("  CPU time meanwhile", pool["pool_of_2_cpu_ms"]),
         ("fresh start (to the first answer)", start["fresh_ms"]),
         ("restart() of a crashed worker (to its answer)", start["restart_after_crash_ms"]),
     ]
