@@ -7,7 +7,8 @@ rows 6 run here; rows 7 are ``bench_process.py`` (comlink_py between CPython pro
 when rpyc is installed; rows b2, b2p and b3 are a page in headless Chromium calling Web Workers
 (``browser.py``), measured like the Node rows, when Chromium and Playwright are installed; rows s1
 to s3p are the streams (``streams.py``), items per second; ``sync`` is the blocking calls against
-their peers (``sync_rows.py``), in a table of their own.
+their peers (``sync_rows.py``), in a table of their own; ``life`` is a pool of two Pyodide workers
+against one, and restart() against a fresh start (``life_rows.py``), on every core.
 """
 
 from __future__ import annotations
@@ -24,12 +25,21 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import browser, cpython_rows, report, streams, sync_rows
+from . import browser, cpython_rows, life_rows, report, streams, sync_rows
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_JSON = HERE / "results" / "latest.json"
 NODE_ROWS = ("1", "2", "2p", "3", "3s", "3f", "4", "4s", "4f", "5")
-ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b", *browser.ROWS, *streams.ROWS, sync_rows.KEY)
+ALL_ROWS = (
+    *NODE_ROWS,
+    *cpython_rows.ROWS,
+    "7a",
+    "7b",
+    *browser.ROWS,
+    *streams.ROWS,
+    sync_rows.KEY,
+    life_rows.KEY,
+)
 SMOKE_CALLS = 20
 
 
@@ -151,6 +161,8 @@ def run(calls: int, smoke: bool, keys: Sequence[str]) -> dict[str, Any]:
     }
     if sync_rows.KEY in keys:
         out["blocking"] = sync_rows.run(calls, smoke, one_core)
+    if life_rows.KEY in keys:
+        out["lifecycle"] = life_rows.run(smoke)
     return out
 
 
@@ -175,6 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n" + streams.text(result["streams"]))
     if "blocking" in result:
         print("\n" + sync_rows.text(result["blocking"]))
+    if "lifecycle" in result:
+        print("\n" + life_rows.text(result["lifecycle"]))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwritten to {args.json}")

@@ -147,13 +147,17 @@ export function servingGate(port) {
 /**
  * The calling side of the worker's call port, for `Comlink.wrap`. It remembers which requests are
  * unanswered so that `fail(info)` (the worker died or was terminated) can reject them, and every
- * later call, with that error instead of leaving them pending forever. `onBusy(busy)` (optional)
- * hears when the first request starts waiting and when the last one is answered.
+ * later call, with that error instead of leaving them pending forever. `switchTo(next, info)` moves
+ * it to another endpoint (a restarted worker's port): the calls still waiting on the old one reject
+ * with `info`, and later calls go to `next` (where they wait until that worker serves), an earlier
+ * failure forgotten. `onBusy(busy)` (optional) hears when the first request starts waiting and when
+ * the last one is answered.
  */
 export function callingGate(ep, onBusy = () => {}) {
   const pending = new Set();
   let listeners = []; // replaced, never changed, so that delivery walks it without a copy or iterator
   let failure = null;
+  let source = null;
   const deliver = (event) => {
     for (let i = 0; i < listeners.length; i++) {
       const listener = listeners[i];
@@ -165,11 +169,24 @@ export function callingGate(ep, onBusy = () => {}) {
   const settle = (id) => {
     if (pending.delete(id) && pending.size === 0) onBusy(false);
   };
-  ep.addEventListener("message", (event) => {
+  const hear = (event) => {
     const data = event.data;
     if (data != null && data.id != null) settle(data.id);
     deliver(event);
-  });
+  };
+  const attach = (next) => {
+    source?.removeEventListener("message", hear);
+    source = next;
+    source.addEventListener("message", hear);
+  };
+  const fail = (info) => {
+    if (failure !== null) return;
+    failure = info;
+    for (const id of pending) answer(id);
+    if (pending.size > 0) onBusy(false);
+    pending.clear();
+  };
+  attach(ep);
   return {
     endpoint: {
       postMessage(message, transfer) {
@@ -181,7 +198,7 @@ export function callingGate(ep, onBusy = () => {}) {
           pending.add(message.id);
           if (pending.size === 1) onBusy(true);
         }
-        ep.postMessage(message, transfer);
+        source.postMessage(message, transfer);
       },
       addEventListener(type, listener) {
         if (!listeners.includes(listener)) listeners = [...listeners, listener];
@@ -189,14 +206,13 @@ export function callingGate(ep, onBusy = () => {}) {
       removeEventListener(type, listener) {
         listeners = listeners.filter((known) => known !== listener);
       },
-      start: () => ep.start?.(),
+      start: () => source.start?.(),
     },
-    fail(info) {
-      if (failure !== null) return;
-      failure = info;
-      for (const id of pending) answer(id);
-      if (pending.size > 0) onBusy(false);
-      pending.clear();
+    fail,
+    switchTo(next, info) {
+      fail(info);
+      failure = null;
+      attach(next);
     },
   };
 }

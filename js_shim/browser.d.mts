@@ -1,9 +1,9 @@
 // Types of the shim's browser entry (browser.mjs).
 import type * as ComlinkModule from "comlink";
 import type { PyodideAPI } from "pyodide";
-import type { MainCode, Progress, PythonWorkerBase, SharedOptions } from "./common.d.mts";
+import type { MainCode, PoolSize, Progress, PythonPoolBase, PythonWorkerBase, SharedOptions } from "./common.d.mts";
 
-export type { MainCode, Progress, PythonWorkerBase, SharedOptions };
+export type { MainCode, PoolSize, Progress, PythonPoolBase, PythonWorkerBase, SharedOptions };
 export type { StreamOptions } from "./streams.mjs";
 export { RemoteStream, registerStreams, stream } from "./streams.mjs";
 
@@ -22,12 +22,18 @@ export type PythonWorkerOptions = MainCode &
 export interface PythonWorker<T> extends PythonWorkerBase<T> {
   /** The Web Worker: anything else speaking Comlink's protocol can wrap it too. */
   readonly worker: Worker;
-  /** Stop the worker; later calls fail. */
-  terminate(): void;
 }
 
 /** Start Python in a Web Worker and wrap the object it exposes, typed as `T`. */
 export declare function startPythonWorker<T = unknown>(options: PythonWorkerOptions): PythonWorker<T>;
+
+export interface PythonPool<T> extends PythonPoolBase<T> {
+  /** The pool's workers (each can be interrupted or restarted on its own). */
+  readonly workers: readonly PythonWorker<T>[];
+}
+
+/** Start `size` Web Workers running the same code, and send each call to an idle one. */
+export declare function startPythonPool<T = unknown>(options: PythonWorkerOptions & PoolSize): PythonPool<T>;
 
 /** Pyodide on this thread (a page or a worker) with comlink_py importable. */
 export declare function loadPython(options?: { pyodide?: PyodideVersion }): Promise<PyodideAPI>;

@@ -5,9 +5,11 @@
 //   const { remote, ready } = startPythonWorker({ pyodide: "314", file: "./api.py" });
 //   await remote.method(1, 2);
 import { registerAbortSignal } from "./abort.mjs";
-import { STATUS, callingGate, errorInfo, extrasOf, interrupter, isWheel, toError } from "./boot.mjs";
+import { STATUS, extrasOf, interrupter, isWheel, toError } from "./boot.mjs";
 import { COMLINK_MODULE, loadPython, pyodideIndexURL } from "./browser_python.mjs";
 import { BOOT_KEY } from "./browser_worker.mjs";
+import { restartable } from "./lifecycle.mjs";
+import { pythonPool } from "./pool.mjs";
 import { registerStreams } from "./streams.mjs";
 import { syncChannels } from "./sync_host.mjs";
 
@@ -49,17 +51,19 @@ const defaultStdin = typeof globalThis.prompt === "function" ? (text) => globalT
  *   onProgress optional callback, called with { kind: "files" | "packages", name, done, total } as
  *            each of those has loaded.
  *   debug    true: trace the worker's comlink_py traffic (COMLINK_PY_DEBUG=1) to its console.
+ *   autoRestart true: a worker whose Pyodide fails fatally after it has served is restarted at once.
  *
- * Returns { remote, ready, worker, terminate, interrupt }: `remote` is `Comlink.wrap` of the exposed object and
+ * Returns { remote, ready, worker, terminate, interrupt, restart }: `remote` is `Comlink.wrap` of the exposed object and
  * usable at once (calls wait until Python serves); `ready` resolves when Python serves, or rejects
  * with the start-up error (name: the Python class name), which the calls receive too. `worker` is
  * the Worker itself: anything else speaking Comlink's protocol can wrap it as well (comlink_py on
  * this thread does: `comlink_py.wrap(JsEndpoint(worker))`). `await using` terminates it too.
  * `interrupt()` raises KeyboardInterrupt in the Python code running now, as in Node; it needs a
- * cross-origin isolated page (SharedArrayBuffer) and throws, saying so, in any other.
+ * cross-origin isolated page (SharedArrayBuffer) and throws, saying so, in any other. `restart()`
+ * replaces the worker by a fresh one behind the same `remote`, as in Node.
  */
 export function startPythonWorker(options = {}) {
-  const { pyodide = "314", code, file, host, stdin = defaultStdin, onProgress, debug = false } = options;
+  const { pyodide = "314", code, file, onProgress, autoRestart = false } = options;
   pyodideIndexURL(pyodide); // a clear error for an unknown version
   if ((code == null) === (file == null)) {
     throw new TypeError("startPythonWorker needs exactly one of 'code' or 'file'");
@@ -70,13 +74,20 @@ export function startPythonWorker(options = {}) {
   const absolute = (url) => new URL(url, globalThis.location.href).href;
   const { files, packages } = extrasOf(options);
   const extras = { files: files.map(absolute), packages: packages.map((p) => (isWheel(p) ? absolute(p) : p)) };
+  const main = code != null ? { code } : { file: absolute(file) };
+  return restartable(Comlink, (down) => launch(options, { extras, ...main }, down), autoRestart === true);
+}
+
+/**
+ * Start a pool of `size` Python workers, each started as startPythonWorker starts one (with the
+ * same options), for stateless calls: see pool.mjs.
+ */
+export const startPythonPool = (options = {}) => pythonPool(startPythonWorker, options);
+
+/** One Web Worker of startPythonWorker, as lifecycle.mjs's restartable() takes it. */
+function launch({ pyodide = "314", host, stdin = defaultStdin, onProgress, debug = false }, main, down) {
   const interrupts = interrupter(() => synchronous.wake());
-  const boot = {
-    extras,
-    debug: debug === true,
-    interruptBuffer: interrupts.buffer,
-    ...(code != null ? { code } : { file: absolute(file) }),
-  };
+  const boot = { ...main, debug: debug === true, interruptBuffer: interrupts.buffer };
   const transfer = [];
   let hostChannel = null;
   if (host != null) {
@@ -91,18 +102,27 @@ export function startPythonWorker(options = {}) {
   const entry = ENTRIES[pyodide];
   const worker = new Worker(entry.url, { type: entry.type });
   worker.postMessage({ [BOOT_KEY]: boot }, transfer);
-  const gate = callingGate(worker, interrupts.busy);
+  const stop = () => {
+    worker.terminate();
+    hostChannel?.port1.close();
+    synchronous.close();
+  };
 
   const ready = new Promise((resolve, reject) => {
     let settled = false;
     const fail = (info) => {
       settled = true;
-      gate.fail(info);
+      down(info);
       reject(toError(info));
     };
     worker.addEventListener("message", ({ data }) => {
-      if (settled) return;
-      if (data?.[STATUS] === "progress") {
+      if (data?.[STATUS] === "crashed") {
+        // Pyodide failed fatally (os._exit, say): nothing can run there any more.
+        fail(data.error);
+        stop();
+      } else if (settled) {
+        return;
+      } else if (data?.[STATUS] === "progress") {
         onProgress?.(data.progress);
       } else if (data?.[STATUS] === "ready") {
         settled = true;
@@ -119,15 +139,6 @@ export function startPythonWorker(options = {}) {
       fail({ name: "Error", message: `the Python worker failed: ${event.message || `could not load ${entry.url}`}` });
     });
   });
-  ready.then(interrupts.serving, () => {}); // awaiting it is optional; the calls carry the same error
-
-  const terminate = () => {
-    gate.fail(errorInfo(new Error("the Python worker was terminated")));
-    worker.terminate();
-    hostChannel?.port1.close();
-    synchronous.close();
-  };
-  const disposal = Symbol.asyncDispose ? { [Symbol.asyncDispose]: async () => terminate() } : {};
-  const { interrupt } = interrupts;
-  return { remote: Comlink.wrap(gate.endpoint), ready, worker, terminate, interrupt, ...disposal };
+  ready.then(interrupts.serving, () => {});
+  return { endpoint: worker, worker, ready, busy: interrupts.busy, interrupt: interrupts.interrupt, stop };
 }

@@ -1,7 +1,7 @@
 // The worker half of startPythonWorker (browser.mjs): Python serves on the worker's own global scope,
 // so the page can `Comlink.wrap(worker)`. The shared boot (boot.mjs) loads comlink_py, runs the main
 // code and answers calls with the Python error if it fails.
-import { STATUS, bootPython, loadExtras } from "./boot.mjs";
+import { STATUS, bootPython, errorInfo, loadExtras } from "./boot.mjs";
 import { browserFiles, fetchComlinkPy, fetchText, pyodideIndexURL } from "./browser_python.mjs";
 
 /** The one message the page sends before any Comlink call:
@@ -65,6 +65,15 @@ function heldScope(early) {
  *  start-up errors. Call serveWorker while the worker's script first runs (with what a classic
  *  worker caught meanwhile as `early`). */
 export async function serveWorker(version, loadPeers, early = []) {
+  // A fatal error of Pyodide (os._exit in Python, say) ends up uncaught; in Node it ends the worker
+  // thread, here the worker would live on with a dead Python: tell the page, which terminates it.
+  const crashed = (event, error) => {
+    if (error?.pyodide_fatal_error !== true) return;
+    event.preventDefault();
+    self.postMessage({ [STATUS]: "crashed", error: errorInfo(error) });
+  };
+  self.addEventListener("error", (event) => crashed(event, event.error));
+  self.addEventListener("unhandledrejection", (event) => crashed(event, event.reason));
   const scope = heldScope(early);
   const { code, file, hostPort, sync, extras, debug, interruptBuffer } = await scope.boot;
   // A main file goes into Pyodide's FS under its URL's path, so that tracebacks show its lines.

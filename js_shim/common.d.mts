@@ -37,18 +37,52 @@ export interface SharedOptions {
   /** Trace the worker's comlink_py traffic (COMLINK_PY_DEBUG=1) to its console. In Node, by
    *  default, as the environment (passed through to Python) says; false turns it off. */
   debug?: boolean;
+  /** Restart the worker in place when it dies after it has served (Python called os._exit, say):
+   *  the call it was running fails, later calls go to the new worker. A worker that fails to
+   *  start is not restarted. Default false; pools always do. */
+  autoRestart?: boolean;
 }
 
 /** What startPythonWorker returns, for the Python object of type `T` the worker exposes. */
 export interface PythonWorkerBase<T> {
   /** Comlink.wrap of the exposed object, usable at once: calls wait until Python serves. */
   readonly remote: Comlink.Remote<T>;
-  /** Resolves when Python serves; rejects with the start-up error, which the calls get too. */
+  /** Resolves when Python serves; rejects with the start-up error, which the calls get too. After
+   *  restart() it is the new worker's. */
   readonly ready: Promise<void>;
+  /** Replace the worker (crashed, terminated, starting or serving) by a fresh one with the same
+   *  options, in place: `remote` stays the same object. Calls waiting for the old worker reject
+   *  with an error named WorkerRestarted (never retried); calls made meanwhile wait for the new
+   *  one, as at start-up. Returns the new worker's `ready`. */
+  restart(): Promise<void>;
   /** Raise KeyboardInterrupt in the Python code running now: the waiting call rejects with an
    *  error named KeyboardInterrupt and the worker serves on. false, doing nothing, while Python
    *  starts or when no call waits. In a browser it throws unless the page is cross-origin isolated. */
   interrupt(): boolean;
+  /** Stop the worker and free its ports; later calls fail (until restart()). */
+  terminate(): Promise<void>;
   /** `await using` terminates the worker at the end of the block. */
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** What startPythonPool returns: workers running the same code, for stateless calls. */
+export interface PythonPoolBase<T> {
+  /** Calls `remote.f(...)` (at any depth: `remote.a.f(...)`) and reads (`await remote.x`) go to
+   *  a worker with no call running, or wait for one. Setting attributes and `new` throw: each
+   *  worker has its own state. */
+  readonly remote: Comlink.Remote<T>;
+  /** Resolves when every worker serves; rejects with a start-up error. */
+  readonly ready: Promise<void>;
+  /** How many workers the pool keeps. */
+  readonly size: number;
+  /** Stop every worker: calls running and waiting in the pool reject. */
+  terminate(): Promise<void>;
+  /** `await using` terminates the pool at the end of the block. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** The pool's own option: how many workers. */
+export interface PoolSize {
+  /** A whole number of workers, at least 1. */
+  size: number;
 }

@@ -1,9 +1,9 @@
 // Types of the shim's Node entry (node.mjs).
 import type { Worker } from "node:worker_threads";
 import type { PyodideAPI } from "pyodide";
-import type { MainCode, Progress, PythonWorkerBase, SharedOptions } from "./common.d.mts";
+import type { MainCode, PoolSize, Progress, PythonPoolBase, PythonWorkerBase, SharedOptions } from "./common.d.mts";
 
-export type { MainCode, Progress, PythonWorkerBase, SharedOptions };
+export type { MainCode, PoolSize, Progress, PythonPoolBase, PythonWorkerBase, SharedOptions };
 export type { StreamOptions } from "./streams.mjs";
 export { RemoteStream, registerStreams, stream } from "./streams.mjs";
 
@@ -26,12 +26,18 @@ export type PythonWorkerOptions = MainCode &
 export interface PythonWorker<T> extends PythonWorkerBase<T> {
   /** The worker thread. */
   readonly worker: Worker;
-  /** Stop the worker and close its ports; later calls fail. */
-  terminate(): Promise<void>;
 }
 
 /** Start Python in a worker thread and wrap the object it exposes, typed as `T`. */
 export declare function startPythonWorker<T = unknown>(options: PythonWorkerOptions): PythonWorker<T>;
+
+export interface PythonPool<T> extends PythonPoolBase<T> {
+  /** The pool's workers (each can be interrupted or restarted on its own). */
+  readonly workers: readonly PythonWorker<T>[];
+}
+
+/** Start `size` worker threads running the same code, and send each call to an idle one. */
+export declare function startPythonPool<T = unknown>(options: PythonWorkerOptions & PoolSize): PythonPool<T>;
 
 /** Pyodide on this thread with comlink_py importable. */
 export declare function loadPython(options?: LoadOptions & { debug?: boolean }): Promise<PyodideAPI>;

@@ -5,7 +5,9 @@ import { MessageChannel, Worker } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { registerAbortSignal } from "./abort.mjs";
-import { STATUS, callingGate, errorInfo, extrasOf, interrupter, toError } from "./boot.mjs";
+import { STATUS, errorInfo, extrasOf, interrupter, toError } from "./boot.mjs";
+import { restartable } from "./lifecycle.mjs";
+import { pythonPool } from "./pool.mjs";
 import { registerStreams } from "./streams.mjs";
 import { syncChannels } from "./sync_host.mjs";
 
@@ -43,22 +45,38 @@ const WORKER_SCRIPT = new URL("./node-worker.mjs", import.meta.url);
  *             passed through to Python).
  *   unref     true: the worker keeps Node running only while it starts and while a call waits for
  *             its answer, so a script that forgets terminate() still ends.
+ *   autoRestart true: a worker that dies after it has served is restarted at once (see restart).
  *
- * Returns { remote, ready, worker, terminate, interrupt }: `remote` is `Comlink.wrap` of the exposed object and
- * usable at once; `ready` resolves when Python serves, or rejects with the start-up error (which
- * the calls receive too); `terminate()` stops the worker and frees the ports (needed for Node to
- * exit, as live ports keep it running, unless `unref`). `await using` calls terminate too.
- * `interrupt()` raises KeyboardInterrupt in the Python code running now (Pyodide's interrupt
- * buffer), so a runaway call rejects with an error named KeyboardInterrupt and the worker serves
- * on; it returns false, doing nothing, while Python starts or when no call waits for an answer.
+ * Returns { remote, ready, worker, terminate, interrupt, restart }: `remote` is `Comlink.wrap` of
+ * the exposed object and usable at once; `ready` resolves when Python serves, or rejects with the
+ * start-up error (which the calls receive too); `terminate()` stops the worker and frees the ports
+ * (needed for Node to exit, as live ports keep it running, unless `unref`). `await using` calls
+ * terminate too. `interrupt()` raises KeyboardInterrupt in the Python code running now (Pyodide's
+ * interrupt buffer), so a runaway call rejects with an error named KeyboardInterrupt and the worker
+ * serves on; it returns false, doing nothing, while Python starts or when no call waits for an
+ * answer. `restart()` replaces the worker (crashed, terminated or not) by a fresh one with the same
+ * options behind the same `remote`: waiting calls reject with WorkerRestarted, later ones wait for
+ * the new worker; it returns the new `ready`, which `ready` and `worker` then are.
  */
 export function startPythonWorker(options = {}) {
-  const { code, file, host, stdin, indexURL, packageDir, onProgress, debug, unref = false } = options;
+  const { code, file, onProgress, autoRestart = false } = options;
   if ((code == null) === (file == null)) {
     throw new TypeError("startPythonWorker needs exactly one of 'code' or 'file'");
   }
   if (onProgress != null && typeof onProgress !== "function") throw new TypeError("'onProgress' must be a function");
   const extras = extrasOf(options);
+  return restartable(Comlink, (down) => launch(options, extras, down), autoRestart === true);
+}
+
+/**
+ * Start a pool of `size` Python workers, each started as startPythonWorker starts one (with the
+ * same options), for stateless calls: see pool.mjs.
+ */
+export const startPythonPool = (options = {}) => pythonPool(startPythonWorker, options);
+
+/** One worker thread of startPythonWorker, as lifecycle.mjs's restartable() takes it. */
+function launch(options, extras, down) {
+  const { code, file, host, stdin, indexURL, packageDir, onProgress, debug, unref = false } = options;
   const interrupts = interrupter(() => synchronous.wake());
   const calls = new MessageChannel();
   const transferList = [calls.port2];
@@ -94,12 +112,6 @@ export function startPythonWorker(options = {}) {
       on ? handle?.ref() : handle?.unref();
     }
   };
-  const gate = callingGate(nodeEndpoint(calls.port1), (busy) => {
-    calling = busy;
-    interrupts.busy(busy);
-    hold();
-  });
-  const remote = Comlink.wrap(gate.endpoint);
   const closePorts = () => {
     calls.port1.close();
     hostChannel?.port1.close();
@@ -111,17 +123,17 @@ export function startPythonWorker(options = {}) {
       if (message?.[STATUS] === "progress") onProgress?.(message.progress);
       else if (message?.[STATUS] === "ready") resolve();
       else if (message?.[STATUS] === "error") {
-        gate.fail(message.error); // later calls get this first error even if the worker dies
+        down(message.error); // later calls get this first error even if the worker dies
         reject(toError(message.error));
       }
     });
     worker.on("error", (error) => {
-      gate.fail(errorInfo(error));
+      down(errorInfo(error));
       reject(error);
     });
     worker.on("exit", (exitCode) => {
       const info = { name: "Error", message: `the Python worker exited (code ${exitCode})` };
-      gate.fail(info);
+      down(info);
       closePorts();
       reject(toError(info));
     });
@@ -130,13 +142,22 @@ export function startPythonWorker(options = {}) {
     starting = false;
     hold();
   };
-  ready.then(started, started); // awaiting `ready` is optional: the calls carry the same error
+  ready.then(started, started);
   ready.then(interrupts.serving, () => {});
 
-  const terminate = async () => {
-    gate.fail({ name: "Error", message: "the Python worker was terminated" });
-    await worker.terminate();
-    closePorts();
+  return {
+    endpoint: nodeEndpoint(calls.port1),
+    worker,
+    ready,
+    busy(on) {
+      calling = on;
+      interrupts.busy(on);
+      hold();
+    },
+    interrupt: interrupts.interrupt,
+    async stop() {
+      await worker.terminate();
+      closePorts();
+    },
   };
-  return { remote, ready, worker, terminate, interrupt: interrupts.interrupt, [Symbol.asyncDispose]: terminate };
 }

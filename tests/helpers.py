@@ -46,3 +46,12 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     return bool(a == b)
+
+
+def assert_two_at_a_time(tokens: Sequence[str], spans: Sequence[Sequence[float]]) -> None:
+    """Four calls through a pool of two: which worker answered each, and when each began and ended
+    (ms, the wall clock). Each worker ran two; the first two overlapped, the others waited."""
+    assert len(set(tokens)) == 2 and all(tokens.count(token) == 2 for token in tokens)
+    (begun0, ended0), (begun1, ended1), (begun2, _), (begun3, _) = spans
+    assert begun1 < ended0 and begun0 < ended1  # the first two ran at the same time
+    assert min(begun2, begun3) >= min(ended0, ended1) - 1  # the others waited for an idle worker

@@ -127,3 +127,16 @@ def test_the_stream_rows_and_their_targets_are_measured(smoke: tuple[dict[str, A
     for target in targets:
         assert target["pass"] == (target["value"] >= target["limit"])
         assert f"{'PASS' if target['pass'] else 'FAIL'}  {target['target']}" in stdout
+
+
+def test_the_lifecycle_rows_measure_a_pool_and_a_restart(smoke: tuple[dict[str, Any], str]) -> None:
+    report, stdout = smoke
+    life = report["lifecycle"]
+    assert is_number(life["pool"]["one_worker_ms"]) and is_number(life["pool"]["pool_of_2_ms"])
+    assert is_number(life["start"]["fresh_ms"]) and is_number(life["start"]["restart_after_crash_ms"])
+    assert life["cores"] >= 1 and life["iterations"] > 0
+    [target] = life["targets"]
+    assert target["target"] == f"{life['calls']} calls through a pool of 2 <= 0.6x one worker"
+    assert target["pass"] == (target["value"] <= target["limit"])
+    assert f"{'PASS' if target['pass'] else 'FAIL'}  {target['target']}" in stdout
+    assert "restart() of a crashed worker (to its answer)" in stdout

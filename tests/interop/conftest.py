@@ -119,29 +119,32 @@ custom_handlers = _script("custom_handlers", "custom_handlers", "One transfer ha
 hostile = _script("hostile", "hostile", "A hostile JS peer: the policy's doors, killers, fuzz, the walk.")
 
 
-@pytest.fixture(scope="session")
-def stopping() -> Iterator[NodeRun]:
-    """Interrupts, CANCEL between workers and to real Comlink. Started on its own when first used
-    (after the scripts above have finished), as its checks time how soon work stops."""
-    run = NodeRun("stopping")
-    try:
-        yield run
-    finally:
-        run.stop()
+def _alone(script: str, doc: str, name: str | None = None, env: dict[str, str] | None = None) -> Any:
+    """A session fixture starting one driver script when a test first uses it, not with the others
+    at the session's start: for scripts that time how soon work stops or how calls overlap, and
+    for a second run of a script in another environment."""
+
+    @pytest.fixture(scope="session", name=name or script)
+    def fixture() -> Iterator[NodeRun]:
+        run = NodeRun(script, env)
+        try:
+            yield run
+        finally:
+            run.stop()
+
+    fixture.__doc__ = doc
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def hostile_unshortcut() -> Iterator[NodeRun]:
-    """js/hostile.mjs again with the Pyodide fast path's shortcuts off (COMLINK_PY_FASTPATH=0): a
-    request that skips the generic checks must meet exactly the same refusals. Started when first
-    used, after the scripts above."""
-    run = NodeRun("hostile", {"COMLINK_PY_FASTPATH": "0"})
-    try:
-        yield run
-    finally:
-        run.stop()
-
-
+stopping = _alone("stopping", "Interrupts, CANCEL between workers and to real Comlink.")
+lifecycle = _alone("lifecycle", "restart(), autoRestart and pools: eight Pyodide workers, one after another.")
+hostile_unshortcut = _alone(
+    "hostile",
+    "js/hostile.mjs again with the Pyodide fast path's shortcuts off (COMLINK_PY_FASTPATH=0): a request "
+    "that skips the generic checks must meet exactly the same refusals.",
+    name="hostile_unshortcut",
+    env={"COMLINK_PY_FASTPATH": "0"},
+)
 streams = _script("streams", "streams", "Streams both ways between real Comlink and a Pyodide worker.")
 encoding = _script("encoding", "encoding", "JsEndpoint's shortcuts against Pyodide's general conversions.")
 sync = _script("sync", "sync", "Blocking calls from a Pyodide worker to JS Comlink over shared memory.")

@@ -27,6 +27,13 @@ def static_server() -> Iterator[StaticServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def isolated_server() -> Iterator[StaticServer]:
+    """The same, sending COOP/COEP: its pages are cross-origin isolated (SharedArrayBuffer)."""
+    with StaticServer(ROOT, isolated=True) as server:
+        yield server
+
+
 @contextmanager
 def chromium() -> Iterator[Browser]:
     """Headless /usr/bin/chromium, driven by Playwright. Hold it open for one test module at most:

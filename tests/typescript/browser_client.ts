@@ -1,6 +1,6 @@
 // Type-checked by tests/test_typescript.py: the browser entry's declarations (js_shim/browser.d.mts),
 // with the DOM's Worker, used as a page would, and misused on the marked lines.
-import { Comlink, loadPython, startPythonWorker } from "comlink-py-shim/browser";
+import { Comlink, loadPython, startPythonPool, startPythonWorker } from "comlink-py-shim/browser";
 import type { Api } from "./api.js";
 
 export async function page(): Promise<void> {
@@ -20,8 +20,14 @@ export async function page(): Promise<void> {
   const pyodide = await loadPython({ pyodide: "314" });
   const answer: number = pyodide.runPython("1 + 1");
   worker.postMessage("ping");
-  terminate();
+  await terminate();
   console.log(sum, version, answer);
+  const pool = startPythonPool<Api>({ size: 2, pyodide: "314", file: "./api.py", autoRestart: true });
+  const pooled: number = await pool.remote.add(1, 2);
+  const workers: Worker[] = pool.workers.map((each) => each.worker);
+  await pool.terminate();
+  console.log(pooled, workers);
+  startPythonPool({ size: 2, code: "", unref: true }); // TS2353 unref is Node's
   startPythonWorker({ pyodide: "3.12", code: "" }); // TS2322 no such Pyodide build
   startPythonWorker({ code: "", file: "api.py" }); // TS2345 only one of code and file
   startPythonWorker({ host: {} }); // TS2345 neither code nor file

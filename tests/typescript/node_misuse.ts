@@ -1,6 +1,6 @@
 // Type-checked by tests/test_typescript.py: the Node entry's declarations (js_shim/node.d.mts)
 // misused on the marked lines.
-import { loadPython, startPythonWorker } from "comlink-py-shim";
+import { loadPython, startPythonPool, startPythonWorker } from "comlink-py-shim";
 import type { Api } from "./api.js";
 
 export async function misuse(): Promise<void> {
@@ -22,4 +22,16 @@ export async function misuse(): Promise<void> {
   startPythonWorker({ code: "", packages: [1] }); // TS2322 packages are strings
   startPythonWorker({ code: "", onProgress: (p: string) => p }); // TS2322 progress is an object
   startPythonWorker({ code: "", unref: "yes" }); // TS2322 unref is a boolean
+  const restarted: Promise<void> = python.restart();
+  await restarted;
+  startPythonWorker({ code: "", autoRestart: true });
+  await using pool = startPythonPool<Api>({ size: 2, file: "api.py", unref: true });
+  const pooled: number = await pool.remote.add(1, 2);
+  pool.workers[0].interrupt();
+  await pool.workers[1].restart();
+  console.log(pooled, pool.size);
+  startPythonPool({ code: "" }); // TS2345 a pool needs its size
+  startPythonPool({ size: "2", code: "" }); // TS2322 the size is a number
+  const notText: string = await pool.remote.add(1, 2); // TS2322 typed by Api
+  startPythonWorker({ code: "", autoRestart: 1 }); // TS2322 autoRestart is a boolean
 }

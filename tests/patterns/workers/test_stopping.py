@@ -3,7 +3,6 @@ Worker (both pinned builds) and the worker serves on; a page that is not isolate
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -56,12 +55,6 @@ SPIN = """async ([version, isolated]) => {
     py.terminate();
     return result;
 }"""
-
-
-@pytest.fixture(scope="module")
-def isolated_server() -> Iterator[StaticServer]:
-    with StaticServer(isolated=True) as server:
-        yield server
 
 
 @pytest.mark.parametrize("version", ["314", "0.28"])

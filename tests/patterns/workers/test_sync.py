@@ -12,17 +12,11 @@ from playwright.sync_api import Browser, Dialog
 
 from examples.workers.serve import StaticServer
 
-from ..conftest import ROOT, WatchedPage, watched_page
+from ..conftest import WatchedPage, watched_page
 
 PAGE = "tests/patterns/workers/sync_page.html"
 LOADED = "document.documentElement.dataset.state !== 'loading'"
 pytestmark = pytest.mark.timeout(180)
-
-
-@pytest.fixture(scope="module")
-def isolated_server() -> Iterator[StaticServer]:
-    with StaticServer(ROOT, isolated=True) as server:
-        yield server
 
 
 def _open(browser: Browser, server: StaticServer) -> Iterator[WatchedPage]:
