@@ -4,6 +4,12 @@ The JS shim registers a Comlink transfer handler under the same name (``js_shim/
 ``AbortSignal`` argument travels as ``{port, aborted, reason}``, and the JS side posts
 ``{reason}`` on the port when the signal aborts. The exposing side (``aio``) cancels the task of
 an ``async`` method that received one, and answers the call with ``AbortError``.
+
+A message cannot reach code that runs without returning to the event loop, so in a Pyodide worker
+with an interrupt buffer (``arm``) each ``Cancellation`` also hands the caller, on its port, a
+shared flag and the worker's interrupt buffer: on abort JS sets the flag and writes
+``ABORT_SIGNUM`` into the buffer, and ``aio`` raises ``AbortError`` in the call the flag belongs
+to, if it is the one running (docs/wire-format.md).
 """
 
 from __future__ import annotations
@@ -16,10 +22,34 @@ from .protocol.endpoint import Endpoint, MessageEvent, close, start
 from .protocol.handlers import transfer_handlers
 from .protocol.wire import describe
 
-__all__ = ["ABORT_SIGNAL", "AbortError", "Cancellation"]
+__all__ = ["ABORT_SIGNAL", "ABORT_SIGNUM", "AbortError", "Cancellation"]
 
 #: The handler's wire name, the same in JS (``Comlink.transferHandlers``) and in Python.
 ABORT_SIGNAL: Final = "AbortSignal"
+
+#: What JS writes into Pyodide's interrupt buffer when a signal aborts (SIGUSR1 in Emscripten's
+#: numbering): not SIGINT, whose default handler raises KeyboardInterrupt in whatever runs. The
+#: shim's abort.mjs uses the same number.
+ABORT_SIGNUM: Final = 10
+
+
+class _Interrupts:
+    """A Pyodide worker's interrupt buffer, and how to make a shared flag (a JS ``Int32Array`` over
+    a ``SharedArrayBuffer``) for each ``Cancellation``."""
+
+    def __init__(self, buffer: Any, new_flag: Callable[[], Any]) -> None:
+        self.buffer = buffer
+        self.new_flag = new_flag
+
+
+_interrupts: _Interrupts | None = None
+
+
+def arm(buffer: Any, new_flag: Callable[[], Any]) -> None:
+    """Let aborts interrupt running code (``comlink_py.js`` calls this in a Pyodide worker started
+    with an interrupt buffer; the signal handler is ``aio``'s)."""
+    global _interrupts
+    _interrupts = _Interrupts(buffer, new_flag)
 
 
 class AbortError(Exception):
@@ -32,16 +62,31 @@ class Cancellation:
     for the abort (it returns the reason)."""
 
     def __init__(self, port: Endpoint | None, aborted: bool = False, reason: Any = None) -> None:
-        self.aborted = aborted
+        self._aborted = aborted
         self.reason = reason
         self._callbacks: list[Callable[[Cancellation], None]] = []
         self._waiters: list[asyncio.Future[Any]] = []
         self._port = port
+        self._flag: Any = None  # set by JS when the signal aborts (Pyodide with an interrupt buffer)
         if port is not None and not aborted:
             port.add_listener(self._on_message)
             start(port)
+            if _interrupts is not None:
+                self._flag = _interrupts.new_flag()
+                port.post_message({"interrupt": _interrupts.buffer, "flag": self._flag})
         elif port is not None:
             close(port)
+
+    @property
+    def aborted(self) -> bool:
+        """Whether the signal aborted; in a Pyodide worker seen at once, event loop or not."""
+        return self._aborted or self.interrupted
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether JS flagged the abort in shared memory (the reason follows as a message)."""
+        flag = self._flag
+        return flag is not None and flag[0] != 0
 
     def _on_message(self, event: MessageEvent) -> None:
         data = event.data
@@ -56,9 +101,9 @@ class Cancellation:
 
     def _abort(self, reason: Any) -> None:
         self.detach()
-        if self.aborted:
+        if self._aborted:
             return
-        self.aborted = True
+        self._aborted = True
         self.reason = reason
         for callback in self._callbacks:
             callback(self)
@@ -67,15 +112,15 @@ class Cancellation:
                 waiter.set_result(reason)
 
     def add_callback(self, callback: Callable[[Cancellation], None]) -> None:
-        """Call ``callback(self)`` when the signal aborts (at once if it has)."""
-        if self.aborted:
+        """Call ``callback(self)`` when the abort arrives (at once if it has)."""
+        if self._aborted:
             callback(self)
         else:
             self._callbacks.append(callback)
 
     def check(self) -> None:
         """Raise ``AbortError`` if the signal aborted; call it now and then in code that runs long.
-        The abort arrives as a message, so it is seen once the event loop ran since."""
+        Outside Pyodide the abort arrives as a message, so it is seen once the event loop ran since."""
         if self.aborted:
             raise AbortError(self.message)
 
@@ -88,7 +133,7 @@ class Cancellation:
         return "the call was aborted" if reason is None else str(reason)
 
     def __await__(self) -> Generator[Any, None, Any]:
-        if self.aborted:
+        if self._aborted:
             return self.reason
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
@@ -100,10 +145,14 @@ class Cancellation:
 
 class _AbortSignalHandler:
     """Decodes the shim's ``AbortSignal``; Python never sends one, so ``can_handle`` is false.
-    Each ``Cancellation`` decoded is noted in ``received`` for the exposing side to claim."""
+
+    While the exposing side decodes a call's arguments it sets ``received`` to ``()``, and each
+    ``Cancellation`` decoded joins it: those are the call's signals. Decoded anywhere else (a
+    result, say) a ``Cancellation`` is noted nowhere. A signal that aborted before the call began
+    fails the call there, before it runs."""
 
     def __init__(self) -> None:
-        self.received: list[Cancellation] = []
+        self.received: tuple[Cancellation, ...] | None = None
 
     def can_handle(self, value: Any) -> bool:
         return False
@@ -114,15 +163,13 @@ class _AbortSignalHandler:
     def deserialize(self, value: Any, endpoint: Endpoint) -> Cancellation:
         if not isinstance(value, dict) or not callable(getattr(value.get("port"), "add_listener", None)):
             raise TypeError(f"an AbortSignal arrives as {{port, aborted, reason}}, got {describe(value)}")
-        cancellation = Cancellation(value["port"], value.get("aborted") is True, value.get("reason"))
-        self.received.append(cancellation)
+        aborted = value.get("aborted") is True
+        cancellation = Cancellation(value["port"], aborted, value.get("reason") if aborted else None)
+        if self.received is not None:
+            if cancellation.aborted:
+                raise AbortError(cancellation.message)
+            self.received += (cancellation,)
         return cancellation
-
-    def claim(self) -> list[Cancellation]:
-        """The cancellations decoded since the last claim (the arguments of the call just made)."""
-        received = self.received
-        self.received = []
-        return received
 
 
 ABORT_HANDLER: Final = _AbortSignalHandler()
