@@ -47,6 +47,38 @@ await check("stopping.abort_signal", async () => {
   const outcomeOf = [outcome[0], outcome[1]?.name, outcome[1]?.message];
   return { outcome: outcomeOf, stoppedMs: seen.stopped * 1000 - begun, answeredMs, state: seen.state, next: await py.remote.add(1, 1) };
 });
+/** Abort a call that runs Python without returning to the event loop; say how soon its finally
+ *  ran and it rejected, and what comes next. */
+async function abortedWhileRunning(method) {
+  const controller = new AbortController();
+  const call = settled(py.remote[method](controller.signal));
+  await sleep(300);
+  const begun = Date.now();
+  controller.abort();
+  const outcome = await call;
+  const answeredMs = Date.now() - begun;
+  const seen = await py.remote.signal_seen();
+  const outcomeOf = [outcome[0], outcome[1]?.name];
+  return { outcome: outcomeOf, stoppedMs: seen.stopped * 1000 - begun, answeredMs, next: await py.remote.add(1, 1) };
+}
+
+await check("stopping.abort_signal_spin", () => abortedWhileRunning("spin_signal"));
+await check("stopping.abort_signal_spin_async", () => abortedWhileRunning("spin_signal_async"));
+await check("stopping.abort_signal_other_call", async () => {
+  // A's signal aborts while B spins: B runs on; A fails once B is over; then B's own abort stops B.
+  const a = new AbortController();
+  const b = new AbortController();
+  const waiting = settled(py.remote.wait_signal(a.signal));
+  await sleep(100);
+  const spinning = settled(py.remote.spin_signal(b.signal));
+  await sleep(200);
+  a.abort();
+  await sleep(300);
+  const runsOn = await Promise.race([spinning.then(() => "settled"), sleep(0).then(() => "running")]);
+  b.abort();
+  const [spun, waited] = await Promise.all([spinning, waiting]);
+  return { runsOn, spun: [spun[0], spun[1]?.name], waited: [waited[0], waited[1]?.name], next: await py.remote.add(2, 2) };
+});
 await check("stopping.abort_signal_await", async () => {
   const controller = new AbortController();
   const call = py.remote.awaits_signal(controller.signal);

@@ -72,6 +72,27 @@ class Api:
         """Awaiting the signal itself: the abort cancels this task all the same."""
         return await signal
 
+    def spin_signal(self, signal: Any) -> None:
+        """Run until the caller's signal aborts: the abort interrupts this loop."""
+        self.stopped = None
+        try:
+            while True:
+                pass
+        finally:
+            self.stopped = time.time()
+
+    async def spin_signal_async(self, signal: Any) -> None:
+        await asyncio.sleep(0)
+        self.stopped = None
+        try:
+            while True:
+                pass
+        finally:
+            self.stopped = time.time()
+
+    async def wait_signal(self, signal: Any) -> None:
+        await asyncio.Event().wait()
+
     def signal_seen(self) -> Any:
         return {"stopped": self.stopped, "state": self.signal_state}
 
