@@ -125,3 +125,13 @@ def test_the_stream_rows_and_their_targets_are_measured(smoke: tuple[dict[str, A
     for target in targets:
         assert target["pass"] == (target["value"] >= target["limit"])
         assert f"{'PASS' if target['pass'] else 'FAIL'}  {target['target']}" in stdout
+
+
+def test_the_pool_benchmark_runs() -> None:
+    """``benchmarks/bench_pool.py`` at a tiny size: it starts both pools and reports their times."""
+    from benchmarks import bench_pool
+
+    report = bench_pool.run(calls=2, seconds=0.005, rounds=1)
+    assert set(report["seconds"]) == {"pool of 1", "pool of 2"}
+    assert all(is_number(value) for value in report["seconds"].values())
+    assert is_number(report["ratio"])
