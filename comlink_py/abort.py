@@ -6,10 +6,10 @@ The JS shim registers a Comlink transfer handler under the same name (``js_shim/
 an ``async`` method that received one, and answers the call with ``AbortError``.
 
 A message cannot reach code that runs without returning to the event loop, so in a Pyodide worker
-with an interrupt buffer (``arm``) each ``Cancellation`` also hands the caller, on its port, a
-shared flag and the worker's interrupt buffer: on abort JS sets the flag and writes
-``ABORT_SIGNUM`` into the buffer, and ``aio`` raises ``AbortError`` in the call the flag belongs
-to, if it is the one running (docs/wire-format.md).
+with an interrupt buffer (``arm``) the ``Cancellation`` of a call from the worker's starter also
+hands the caller, on its port, a shared flag and the worker's interrupt buffer: on abort JS sets
+the flag and writes ``ABORT_SIGNUM`` into the buffer, and ``aio`` raises ``AbortError`` in the
+call the flag belongs to, if it is the one running (docs/wire-format.md).
 """
 
 from __future__ import annotations
@@ -34,22 +34,26 @@ ABORT_SIGNUM: Final = 10
 
 
 class _Interrupts:
-    """A Pyodide worker's interrupt buffer, and how to make a shared flag (a JS ``Int32Array`` over
-    a ``SharedArrayBuffer``) for each ``Cancellation``."""
+    """A Pyodide worker's interrupt buffer, how to make a shared flag (a JS ``Int32Array`` over a
+    ``SharedArrayBuffer``) for a ``Cancellation``, and which endpoints' callers may have the buffer:
+    whoever holds it can raise ``KeyboardInterrupt`` in any call, so only the worker's starter,
+    which made it, is handed it."""
 
-    def __init__(self, buffer: Any, new_flag: Callable[[], Any]) -> None:
+    def __init__(self, buffer: Any, new_flag: Callable[[], Any], trusted: Callable[[Endpoint], bool]) -> None:
         self.buffer = buffer
         self.new_flag = new_flag
+        self.trusted = trusted
 
 
 _interrupts: _Interrupts | None = None
 
 
-def arm(buffer: Any, new_flag: Callable[[], Any]) -> None:
+def arm(buffer: Any, new_flag: Callable[[], Any], trusted: Callable[[Endpoint], bool]) -> None:
     """Let aborts interrupt running code (``comlink_py.js`` calls this in a Pyodide worker started
-    with an interrupt buffer; the signal handler is ``aio``'s)."""
+    with an interrupt buffer; the signal handler is ``aio``'s): the signals of calls that arrive on
+    an endpoint ``trusted`` accepts get a flag."""
     global _interrupts
-    _interrupts = _Interrupts(buffer, new_flag)
+    _interrupts = _Interrupts(buffer, new_flag, trusted)
 
 
 class AbortError(Exception):
@@ -71,11 +75,14 @@ class Cancellation:
         if port is not None and not aborted:
             port.add_listener(self._on_message)
             start(port)
-            if _interrupts is not None:
-                self._flag = _interrupts.new_flag()
-                port.post_message({"interrupt": _interrupts.buffer, "flag": self._flag})
         elif port is not None:
             close(port)
+
+    def _share_flag(self, interrupts: _Interrupts) -> None:
+        """Hand the caller the interrupt buffer and a flag of this signal's own (docs/wire-format.md)."""
+        if self._port is not None:
+            self._flag = interrupts.new_flag()
+            self._port.post_message({"interrupt": interrupts.buffer, "flag": self._flag})
 
     @property
     def aborted(self) -> bool:
@@ -169,6 +176,8 @@ class _AbortSignalHandler:
             if cancellation.aborted:
                 raise AbortError(cancellation.message)
             self.received += (cancellation,)
+            if _interrupts is not None and _interrupts.trusted(endpoint):
+                cancellation._share_flag(_interrupts)
         return cancellation
 
 

@@ -76,10 +76,17 @@ def host() -> Remote[Any]:
 def set_interrupt_buffer(buffer: Any) -> None:
     """Let an ``AbortSignal`` interrupt the synchronous code of the call it was passed to: the shim
     calls this with the buffer it gave ``pyodide.setInterruptBuffer`` (a ``Uint8Array`` over a
-    ``SharedArrayBuffer``). Each ``Cancellation`` then hands the caller this buffer and a flag of
-    its own, and an abort raises ``AbortError`` in the call that received the signal, if it runs."""
+    ``SharedArrayBuffer``). The ``Cancellation`` of a call that arrives on the default endpoint (the
+    starter's call port) then hands the caller this buffer and a flag of its own, and an abort
+    raises ``AbortError`` in the call that received the signal, if it runs. Calls from elsewhere
+    get no buffer: with it a peer could interrupt any call."""
     js = load_ffi().js
-    abort.arm(buffer, lambda: js.Int32Array.new(js.SharedArrayBuffer.new(4)))
+    starter = default_endpoint().identity
+    abort.arm(
+        buffer,
+        lambda: js.Int32Array.new(js.SharedArrayBuffer.new(4)),
+        lambda endpoint: getattr(endpoint, "identity", None) == starter,  # others get no buffer
+    )
     signal.signal(abort.ABORT_SIGNUM, aio.abort_interrupt)
 
 

@@ -356,7 +356,7 @@ def interrupts() -> Iterator[list[list[int]]]:
         return flags[-1]
 
     before = signal.signal(abort.ABORT_SIGNUM, aio.abort_interrupt)
-    abort.arm("buffer", new_flag)
+    abort.arm("buffer", new_flag, lambda endpoint: not getattr(endpoint, "untrusted", False))
     try:
         yield flags
     finally:
@@ -459,3 +459,27 @@ def test_an_abort_that_arrives_when_no_call_runs_is_ignored(interrupts: list[lis
             assert await remote.add(1, 2) == 3
 
     run(go())
+
+
+def test_a_signal_from_an_endpoint_that_is_not_trusted_gets_no_interrupt_buffer(
+    interrupts: list[list[int]],
+) -> None:
+    """Whoever holds the interrupt buffer can interrupt any call: only calls from the worker's
+    starter (in Pyodide, its call port) hand it out, with the signal's flag."""
+
+    async def told(untrusted: bool) -> list[Any]:
+        """What the signal's port hears from a call on an endpoint so marked."""
+        channel = c.MessageChannel()
+        channel.port1.untrusted = untrusted  # type: ignore[attr-defined]
+        c.expose(Signals(), channel.port1)
+        argument, abort_port = _signal_argument()
+        heard: list[Any] = []
+        abort_port.add_listener(lambda event: heard.append(event.data))
+        abort_port.start()
+        assert (await _call_with(channel.port2, "check", argument))["value"] is False
+        await asyncio.sleep(0.01)
+        return heard
+
+    assert run(told(False)) == [{"interrupt": "buffer", "flag": [0]}]
+    assert run(told(True)) == []
+    assert len(interrupts) == 1
