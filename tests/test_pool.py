@@ -25,6 +25,7 @@ def test_calls_run_on_idle_workers_at_the_same_time() -> None:
             assert {first[0], second[0]} == pids  # one call on each worker
             assert first[1] < second[2] and second[1] < first[2]  # the two ran at once
             assert await pool.remote.value.nested[2] == 3  # reads go to a worker too
+            assert await pool.remote.echo(1, k=[2]) == [[1], {"k": [2]}]
         for pid in pids:
             assert reaped(pid)
 

@@ -80,15 +80,12 @@ class Api:
                 pass
         finally:
             self.stopped = time.time()
+            self.signal_state = [signal.aborted, signal.reason]
 
     async def spin_signal_async(self, signal: Any) -> None:
+        """The same loop in an async method, between two awaits."""
         await asyncio.sleep(0)
-        self.stopped = None
-        try:
-            while True:
-                pass
-        finally:
-            self.stopped = time.time()
+        self.spin_signal(signal)
 
     async def wait_signal(self, signal: Any) -> None:
         await asyncio.Event().wait()
