@@ -80,13 +80,15 @@ def set_interrupt_buffer(buffer: Any) -> None:
     starter's call port) then hands the caller this buffer and a flag of its own, and an abort
     raises ``AbortError`` in the call that received the signal, if it runs. Calls from elsewhere
     get no buffer: with it a peer could interrupt any call."""
-    js = load_ffi().js
-    starter = default_endpoint().identity
-    abort.arm(
-        buffer,
-        lambda: js.Int32Array.new(js.SharedArrayBuffer.new(4)),
-        lambda endpoint: getattr(endpoint, "identity", None) == starter,  # others get no buffer
-    )
+
+    def new_flag() -> Any:
+        js = load_ffi().js  # on first use, as everywhere: start-up makes no proxies
+        return js.Int32Array.new(js.SharedArrayBuffer.new(4))
+
+    def trusted(endpoint: Any) -> bool:  # the starter's call port; others get no buffer
+        return bool(getattr(endpoint, "identity", None) == default_endpoint().identity)
+
+    abort.arm(buffer, new_flag, trusted)
     signal.signal(abort.ABORT_SIGNUM, aio.abort_interrupt)
 
 
