@@ -28,7 +28,7 @@ from . import browser, cpython_rows, report, streams, sync_rows
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_JSON = HERE / "results" / "latest.json"
-NODE_ROWS = ("1", "2", "2p", "3", "3f", "4", "4f", "5")
+NODE_ROWS = ("1", "2", "2p", "3", "3s", "3f", "4", "4s", "4f", "5")
 ALL_ROWS = (*NODE_ROWS, *cpython_rows.ROWS, "7a", "7b", *browser.ROWS, *streams.ROWS, sync_rows.KEY)
 SMOKE_CALLS = 20
 

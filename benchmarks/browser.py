@@ -47,6 +47,12 @@ def _browser() -> Iterator[tuple[Any, str]]:
 def run_page(keys: Sequence[str], calls: int, smoke: bool, part: str) -> dict[str, Any]:
     """One load of the page: ``{"rows": ..., "meta": ...}``; its error or console errors raise."""
     query = {"calls": calls, "rows": ",".join(keys), "part": part, **({"smoke": 1} if smoke else {})}
+    return page_result(PAGE, query, "benchResult")
+
+
+def page_result(page_path: str, query: dict[str, Any], variable: str) -> dict[str, Any]:
+    """Load a page of this repository and return ``globalThis[variable]`` once the page sets it;
+    an ``error`` key in it, a page error or a console error raises."""
     with _browser() as (browser, url):
         page = browser.new_page()
         problems: list[str] = []
@@ -57,9 +63,9 @@ def run_page(keys: Sequence[str], calls: int, smoke: bool, part: str) -> dict[st
 
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
         page.on("console", on_console)
-        page.goto(f"{url}/{PAGE}?{urlencode(query)}")
-        page.wait_for_function("globalThis.benchResult !== undefined", timeout=TIMEOUT_MS)
-        result: dict[str, Any] = page.evaluate("globalThis.benchResult")
+        page.goto(f"{url}/{page_path}?{urlencode(query)}")
+        page.wait_for_function(f"globalThis.{variable} !== undefined", timeout=TIMEOUT_MS)
+        result: dict[str, Any] = page.evaluate(f"globalThis.{variable}")
     if "error" in result or problems:
         raise RuntimeError("\n".join([result.get("error", ""), *problems]).strip())
     return result

@@ -14,8 +14,10 @@ ROW_NAMES = {
     "2": "JS Comlink -> JS Comlink",
     "2p": "JS Comlink -> JS Comlink, Pyodide loaded",
     "3": "JS Comlink -> comlink_py (Pyodide)",
+    "3s": "JS Comlink -> comlink_py (Pyodide), shortcuts off",
     "3f": "JS Comlink -> bare Python (floor of 3)",
     "4": "comlink_py (Pyodide) -> JS Comlink",
+    "4s": "comlink_py (Pyodide) -> JS Comlink, shortcuts off",
     "4f": "bare Python -> JS Comlink (floor of 4)",
     "5": "comlink_py <-> comlink_py (2 Pyodide)",
     "6a": "comlink_py CPython in-memory, 1 thread",
@@ -32,7 +34,9 @@ PAYLOADS = [f"{label} {mode}" for label in SIZES for mode in ("copy", "transfer"
 
 # (description, rows it applies to, ratio, limit)
 TARGETS = [
-    ("no-op round trip <= 1.5x row 2", ("3", "4"), "round_trip_vs_2", 1.5),
+    ("no-op round trip <= 1.2x row 2", ("3", "4"), "round_trip_vs_2", 1.2),
+    ("no-op round trip <= 1.5x row 2", ("5",), "round_trip_vs_2", 1.5),
+    ("no-op round trip <= 1.3x row b2", ("b3",), "round_trip_vs_2", 1.3),
     ("per call @1000 in flight <= 1.2x @10", ("3", "4", "5", "6a", "6b"), "in_flight_1000_vs_10", 1.2),
     ("64 MiB transfer <= 2x 1 KiB transfer", ("3", "4", "5"), "transfer_64MiB_vs_1KiB", 2.0),
 ]

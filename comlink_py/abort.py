@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any, Final
 
 from .protocol.endpoint import Endpoint, MessageEvent, close, start
-from .protocol.handlers import transfer_handlers
+from .protocol.handlers import register_built_in
 from .protocol.wire import describe
 
 __all__ = ["ABORT_SIGNAL", "ABORT_SIGNUM", "AbortError", "Cancellation"]
@@ -182,4 +182,6 @@ class _AbortSignalHandler:
 
 
 ABORT_HANDLER: Final = _AbortSignalHandler()
-transfer_handlers[ABORT_SIGNAL] = ABORT_HANDLER
+# Built in: it never takes an atom, so the answers of atoms keep their shortcut (registering it as a
+# custom handler cost the exposing path 5 µs a call in Pyodide, 7 -> 12 µs).
+register_built_in(ABORT_SIGNAL, ABORT_HANDLER)

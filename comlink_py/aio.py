@@ -85,10 +85,20 @@ class Exposed:
         self.closed = False
 
     def _on_message(self, event: MessageEvent) -> None:
+        dispatch = self._exposer.receive(event)
+        if dispatch is not None:
+            self._run(dispatch)
+
+    def _on_call(
+        self, origin: str | None, id: str, kind: str, path: Sequence[str] | None, arguments: list[Any] | None
+    ) -> None:
+        """A request the endpoint has checked, as its parts (see ``Endpoint``'s ``add_call_listener``)."""
+        dispatch = self._exposer.receive_call(origin, id, kind, path, arguments)
+        if dispatch is not None:
+            self._run(dispatch)
+
+    def _run(self, dispatch: Dispatch) -> None:
         exposer = self._exposer
-        dispatch = exposer.receive(event)
-        if dispatch is None:
-            return
         if dispatch.request is None and dispatch.type == wire.CANCEL:
             self._cancel(dispatch.id)
             return
@@ -200,6 +210,9 @@ class Exposed:
             del _serving[self._key]
         endpoint = self._exposer.endpoint
         endpoint.remove_listener(self._on_message)
+        remove_call_listener = getattr(endpoint, "remove_call_listener", None)
+        if remove_call_listener is not None:
+            remove_call_listener(self._on_call)
         close(endpoint)
 
 
@@ -294,6 +307,9 @@ def expose(
     handle = Exposed(exposer, key)
     _serving[key] = weakref.ref(handle, partial(_forget, key))
     ep.add_listener(handle._on_message)
+    add_call_listener = getattr(ep, "add_call_listener", None)
+    if add_call_listener is not None:
+        add_call_listener(handle._on_call)
     start(ep)
     return handle
 
@@ -399,10 +415,39 @@ class _Link:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.resumer: Resumer | None = None  # see comlink_py.resume
         self.future_loop: Any = None  # the loop calls' futures are made with: the resumer, if any
+        # The endpoint's shortcuts, if it has them (see Endpoint): requests of atoms posted from
+        # their parts, answers of atoms delivered as (id, value).
+        self.post_call: Callable[[str, str, Sequence[str], Sequence[Any]], None] | None = getattr(
+            endpoint, "post_call", None
+        )
         endpoint.add_listener(self._on_message)
+        add_answer_listener = getattr(endpoint, "add_answer_listener", None)
+        if add_answer_listener is not None:
+            add_answer_listener(self._on_answer)
         add_close_listener = getattr(endpoint, "add_close_listener", None)
         if add_close_listener is not None:
             add_close_listener(self._on_close)
+
+    def stop_listening(self) -> None:
+        self.endpoint.remove_listener(self._on_message)
+        remove_answer_listener = getattr(self.endpoint, "remove_answer_listener", None)
+        if remove_answer_listener is not None:
+            remove_answer_listener(self._on_answer)
+
+    def _on_answer(self, msg_id: Any, value: Any) -> bool:
+        """A plain answer of an atom: whether it was one of this link's calls."""
+        call = self.caller.answer(msg_id, value)
+        if call is None:
+            return False
+        _stop_timer(call)
+        resumer = self.resumer
+        if resumer is not None and not call.done():
+            resumer.resolve(call, value)
+        elif not call.done():
+            call.set_result(value)
+        if self.refs == 0 and not self.caller.pending:
+            self._release_unused()
+        return True
 
     def _on_message(self, event: MessageEvent) -> None:
         settled = self.caller.receive(event.data, event.error)
@@ -449,13 +494,21 @@ class _Link:
         if self.closed:
             call.set_exception(ConnectionClosedError("the endpoint is closed"))
             return call
-        message, transferables = self.caller.request(call, kind, path, value=value, args=args, kwargs=kwargs)
-        call.msg_id = message["id"]
         if not self.started:
             self.started = True
             start(self.endpoint)
+        post_call = self.post_call
+        msg_id = None if post_call is None or kwargs else self.caller.request_atoms(call, kind, path, args)
         try:
-            self.endpoint.post_message(message, transferables)
+            if msg_id is not None:
+                call.msg_id = msg_id
+                post_call(msg_id, kind, path, args)  # type: ignore[misc]  # set with msg_id
+            else:
+                message, transferables = self.caller.request(
+                    call, kind, path, value=value, args=args, kwargs=kwargs
+                )
+                call.msg_id = message["id"]
+                self.endpoint.post_message(message, transferables)
         except BaseException:
             self.caller.forget(call.msg_id)
             raise
@@ -496,7 +549,7 @@ class _Link:
         def finish(answer: asyncio.Future[Any]) -> None:
             if not answer.cancelled():
                 answer.exception()  # a peer that closed first is as good as an answer
-            self.endpoint.remove_listener(self._on_message)
+            self.stop_listening()
             close(self.endpoint)
             if not done.done():
                 done.set_result(None)
@@ -639,7 +692,7 @@ def unwrap(remote: Remote[Any]) -> Endpoint:
     its own way (``comlink_py.blocking``, for a proxy that arrived in a blocking call's answer): the
     wrap stops listening and its ``Remote``s stop working, with no RELEASE sent."""
     link = _link_of(remote)
-    link.endpoint.remove_listener(link._on_message)
+    link.stop_listening()
     link.released = True
     return link.endpoint
 

@@ -25,6 +25,18 @@ __all__ = ["ENABLED", "TracedEndpoint", "traced"]
 #: True when the ``COMLINK_PY_DEBUG`` environment variable is ``1`` at import time.
 ENABLED: Final = os.environ.get("COMLINK_PY_DEBUG") == "1"
 
+# The optional Endpoint members that carry messages past the listeners (see Endpoint): a traced
+# endpoint has none, so every message goes through post_message and the listeners it taps.
+_BYPASSES: Final = frozenset(
+    {
+        "add_call_listener",
+        "remove_call_listener",
+        "add_answer_listener",
+        "remove_answer_listener",
+        "post_call",
+    }
+)
+
 _LOGGER_NAME: Final = "comlink_py.traffic"
 _MAX_LINE: Final = 1000
 _names = itertools.count(1)
@@ -59,6 +71,8 @@ class TracedEndpoint:
                 self.inner.remove_listener(self._receive)
 
     def __getattr__(self, name: str) -> Any:
+        if name in _BYPASSES:  # what these would carry would never be traced
+            raise AttributeError(name)
         member = getattr(self.inner, name)
         if name == "new_channel":
             return self._new_channel

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 from .aio import Remote, expose, release, wrap
 from .protocol.exposing import answering
-from .protocol.handlers import BUILT_IN_HANDLERS, Transferred, transfer, transfer_handlers
+from .protocol.handlers import Transferred, register_built_in, transfer
 from .protocol.policy import exposed
 
 if TYPE_CHECKING:
@@ -331,6 +331,4 @@ class _StreamHandler:
 
 
 _HANDLER: Final = _StreamHandler()
-transfer_handlers[HANDLER_NAME] = _HANDLER
-# Built in like "proxy": it never takes an atom, so the codec's shortcut for atoms stays on.
-BUILT_IN_HANDLERS[HANDLER_NAME] = _HANDLER
+register_built_in(HANDLER_NAME, _HANDLER)  # like "proxy": it never takes an atom

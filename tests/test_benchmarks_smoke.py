@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NODE_ROWS = ["1", "2", "2p", "3", "3f", "4", "4f", "5"]
+NODE_ROWS = ["1", "2", "2p", "3", "3s", "3f", "4", "4s", "4f", "5"]
 PYTHON_ROWS = ["6a", "6b"]
 PROCESS_ROWS = ["7a", "7b"]  # bench_process.py: no payloads, up to 100 calls in flight
 BROWSER_ROWS = ["b2", "b2p", "b3"]  # a page in headless Chromium (benchmarks/browser.py)
@@ -74,6 +74,8 @@ def test_every_target_is_checked_and_printed(smoke: tuple[dict[str, Any], str]) 
     assert checked == {
         ("no-op", "3"),
         ("no-op", "4"),
+        ("no-op", "5"),
+        ("no-op", "b3"),
         *(("per", row) for row in ("3", "4", "5", "6a", "6b")),
         *(("64", row) for row in ("3", "4", "5")),
     }

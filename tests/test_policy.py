@@ -11,10 +11,12 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import comlink_py as c
+from comlink_py.protocol import wire
+from comlink_py.protocol.codec import WIRE_ATOMS
 from comlink_py.protocol.exposing import Exposer
 from comlink_py.protocol.handlers import Thrown
 from tests.helpers import recording_channel, run
@@ -194,6 +196,20 @@ def test_a_module_held_in_an_attribute_is_not_entered_or_changed() -> None:
         await refused(api.mods.os.getpid(), "module 'os'")
 
     run(go())
+
+
+def test_a_module_root_never_yields_or_runs_the_gateways_it_defines() -> None:
+    """A module exposed as the root offers what it defines, but a gateway it defines (runpy's
+    run_path) is refused at the step itself, so the call needs no second check."""
+    import runpy
+
+    async def go() -> None:
+        api = connect(runpy)
+        await refused(api.run_path("/etc/hostname"), "step 'run_path' is refused", "interpreter internals")
+        await refused(api.run_path, "step 'run_path' is refused")
+
+    with ORACLE.watch():
+        run(go())
 
 
 def test_class_machinery_beyond_the_users_own_attributes_is_closed() -> None:
@@ -384,3 +400,42 @@ def test_the_walk_does_reach_what_the_graph_offers() -> None:
         assert await api.call_back(c.proxy(lambda x: seen.append(x) or x), 9) == 9
 
     run(go())
+
+
+def _outcome(exposer: Exposer, dispatch: Any) -> tuple[str, Any]:
+    try:
+        result = exposer.perform(dispatch)
+    except Exception as error:
+        return type(error).__name__, str(error)
+    return "value", result if type(result) in WIRE_ATOMS else type(result).__name__
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(step=steps, strict=st.booleans())
+@example(step=hostile_graph.Step(0, "APPLY", ["lam"], [1, "os"]), strict=False)
+@example(step=hostile_graph.Step(0, "APPLY", ["fn"], ["1+1"]), strict=False)
+@example(step=hostile_graph.Step(0, "GET", ["numbers", "length"], []), strict=False)
+@example(step=hostile_graph.Step(0, "CONSTRUCT", ["Thing"], [2]), strict=False)
+@example(step=hostile_graph.Step(0, "GET", ["codec", "codecs"], []), strict=False)
+def test_a_request_the_transport_checked_meets_exactly_the_refusals_of_a_parsed_one(
+    step: hostile_graph.Step, strict: bool
+) -> None:
+    """Exposer.receive_call (the Pyodide fast path's entry, for requests whose form JS checked)
+    accepts and refuses exactly what receive and parse_request do, over the hostile graph."""
+    kind = {"GET": wire.GET, "APPLY": wire.APPLY, "CONSTRUCT": wire.CONSTRUCT}.get(step.operation)
+    assume(kind is not None)
+    args = None if kind == wire.GET else [a for a in step.args if type(a) in WIRE_ATOMS]
+    channel = c.MessageChannel()
+
+    def outcome(checked: bool) -> tuple[str, Any]:
+        exposer = Exposer(hostile_graph.Api(), channel.port1, lambda obj, ep: None, strict=strict)
+        if checked:
+            dispatch = exposer.receive_call(None, "1", kind, tuple(step.path), args)
+        else:
+            wires = None if args is None else [{"type": wire.RAW, "value": a} for a in args]
+            request = wire.request("1", kind, list(step.path), argument_list=wires)  # type: ignore[arg-type]
+            dispatch = exposer.receive(c.MessageEvent(request))
+        with ORACLE.watch():
+            return _outcome(exposer, dispatch)
+
+    assert outcome(checked=True) == outcome(checked=False)

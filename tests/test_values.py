@@ -83,3 +83,41 @@ def test_an_unclonable_argument_fails_at_the_call_site() -> None:
         assert await remote.f(2) == 2
 
     run(go(), timeout=5)
+
+
+def test_the_handlers_comlink_py_registers_itself_keep_the_shortcut_for_atoms() -> None:
+    # Every handler of the package (proxy, throw, kwargs, streams, AbortSignal) never takes an atom,
+    # so an answer of one skips asking them; a user's handler might take one, and turns that off.
+    import comlink_py.abort  # registered on import, like the streams handler
+    import comlink_py.streams  # noqa: F401
+    from comlink_py.protocol.codec import is_plain_atom
+    from comlink_py.protocol.handlers import BUILT_IN_HANDLERS
+
+    assert set(c.transfer_handlers) == set(BUILT_IN_HANDLERS) >= {"proxy", "throw", "AbortSignal"}
+    assert is_plain_atom(1) and is_plain_atom("text") and not is_plain_atom([1])
+    throw = c.transfer_handlers["throw"]
+    c.transfer_handlers["ints"] = throw
+    try:
+        assert not is_plain_atom(1)
+    finally:
+        del c.transfer_handlers["ints"]
+    assert is_plain_atom(1)
+    # every way of changing the registry is noticed, replacing a built-in handler too
+    for change, undo in [
+        (lambda: c.transfer_handlers.update(ints=throw), lambda: c.transfer_handlers.pop("ints")),
+        (lambda: c.transfer_handlers.setdefault("ints", throw), lambda: c.transfer_handlers.popitem()),
+        (lambda: c.transfer_handlers.__ior__({"ints": throw}), lambda: c.transfer_handlers.pop("ints")),
+        (
+            lambda: c.transfer_handlers.__setitem__("throw", c.transfer_handlers["proxy"]),
+            lambda: c.transfer_handlers.__setitem__("throw", throw),
+        ),
+    ]:
+        change()
+        assert not is_plain_atom(1)
+        undo()
+        assert is_plain_atom(1)
+    saved = dict(c.transfer_handlers)
+    c.transfer_handlers.clear()
+    assert not is_plain_atom(1)
+    c.transfer_handlers.update(saved)
+    assert is_plain_atom(1)

@@ -82,6 +82,25 @@ function pythonWorkers() {
   return pythons;
 }
 
+/** A Pyodide worker like `first` with the fast path's shortcuts off (rows 3s and 4s): it copies
+ *  this process's environment, with COMLINK_PY_FASTPATH=0, when it starts. */
+let unshortcut = null;
+function unshortcutWorker() {
+  unshortcut ??= (async () => {
+    process.env.COMLINK_PY_FASTPATH = "0";
+    let worker;
+    try {
+      worker = startPythonWorker({ file: PY_WORKER, host: target });
+    } finally {
+      delete process.env.COMLINK_PY_FASTPATH;
+    }
+    cleanups.push(() => worker.terminate());
+    await worker.ready;
+    return worker;
+  })();
+  return unshortcut;
+}
+
 /** How each row is set up: its driver. */
 const rows = {
   async 1() {
@@ -97,6 +116,9 @@ const rows = {
     const { first } = await pythonWorkers();
     return jsDriver(first.remote, Comlink.transfer);
   },
+  async "3s"() {
+    return jsDriver((await unshortcutWorker()).remote, Comlink.transfer);
+  },
   async "3f"() {
     const { second } = await pythonWorkers();
     const [near, far] = channel();
@@ -107,6 +129,11 @@ const rows = {
     const { first } = await pythonWorkers();
     await first.remote.drive("4");
     return pythonDriver(first, "4");
+  },
+  async "4s"() {
+    const worker = await unshortcutWorker();
+    await worker.remote.drive("4");
+    return pythonDriver(worker, "4");
   },
   async "4f"() {
     const { first } = await pythonWorkers();

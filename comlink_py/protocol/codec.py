@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .handlers import BUILT_IN_HANDLERS, Transferred, transfer_handlers
+from .handlers import Transferred, transfer_handlers
 from .wire import HANDLER, RAW, ProtocolError, WireValue, describe
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ WIRE_ATOMS = frozenset({type(None), bool, int, float, str})
 def is_plain_atom(value: Any) -> bool:
     """Whether ``value`` travels as a RAW value with no handler asked: an atom, while only the
     built-in handlers (none of which takes an atom) are registered."""
-    return type(value) in WIRE_ATOMS and transfer_handlers == BUILT_IN_HANDLERS
+    return type(value) in WIRE_ATOMS and transfer_handlers.only_built_in
 
 
 def to_wire(value: Any, endpoint: Endpoint) -> tuple[WireValue, list[Any]]:

@@ -14,6 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "UNANSWERED",
+    "AnswerListener",
+    "CallListener",
     "Endpoint",
     "Listener",
     "MessageEvent",
@@ -41,6 +43,12 @@ class MessageEvent:
 
 Listener = Callable[[MessageEvent], None]
 
+#: What ``add_answer_listener`` takes: ``(id, value)`` of a plain answer, True if it was its call's.
+AnswerListener = Callable[[Any, Any], bool]
+
+#: What ``add_call_listener`` takes: ``(origin, id, type, path, arguments)`` of a checked request.
+CallListener = Callable[[str | None, str, str, Sequence[str] | None, list[Any] | None], None]
+
 
 @runtime_checkable
 class Endpoint(Protocol):
@@ -55,7 +63,18 @@ class Endpoint(Protocol):
     it must post ``{"type": "RAW", "value": value, "id": id}``, and may do so faster (a
     ``JsEndpoint`` reuses the id JS still holds while that request is being delivered); and
     ``identity``, a hashable value that endpoints of one type share when they carry the same
-    messages (every ``JsEndpoint`` of one JS object), by which ``expose`` refuses a second exposure.
+    messages (every ``JsEndpoint`` of one JS object), by which ``expose`` refuses a second exposure;
+    and ``add_call_listener(listener)`` with ``remove_call_listener(listener)``: an endpoint that has
+    checked a request's form itself (an id string, a type of ``exposing.CHECKED_TYPES``, a path of
+    strings, arguments that are RAW wire values) may hand it to that listener as ``(origin, id, type,
+    path, arguments)``, the arguments decoded, instead of as a MessageEvent to the listeners;
+    ``post_call(id, type, path, args)``, which ``wrap`` calls instead of ``post_message`` for a GET,
+    APPLY or CONSTRUCT of atoms (``Caller.request_atoms``): it must post what ``wire.request`` builds
+    of them (``argumentList`` the RAW wire values of ``args``, none for a GET); and
+    ``add_answer_listener(listener)`` with ``remove_answer_listener(listener)``: an endpoint may hand a
+    plain answer of an atom (``{"type": "RAW", "value": value, "id": id}``) to these listeners as
+    ``listener(id, value)`` until one returns True (the call was its own), instead of as a
+    MessageEvent to the listeners; one that none claims goes to the listeners as usual.
     """
 
     def post_message(self, message: Any, transfer: Sequence[Any] = ()) -> None: ...

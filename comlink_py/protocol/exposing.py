@@ -24,7 +24,7 @@ from .wire import APPLY, CONSTRUCT, ENDPOINT, GET, RAW, SET, ProtocolError
 if TYPE_CHECKING:
     from .endpoint import Endpoint, MessageEvent
 
-__all__ = ["Dispatch", "Exposer", "Origin", "answering", "is_allowed_origin"]
+__all__ = ["CHECKED_TYPES", "Dispatch", "Exposer", "Origin", "answering", "is_allowed_origin"]
 
 log = logging.getLogger("comlink_py")
 
@@ -46,12 +46,15 @@ def is_allowed_origin(allowed: Iterable[Origin], origin: str | None) -> bool:
 class Dispatch:
     """One accepted request, for ``Exposer.perform``: a valid ``request``, or the ``error`` that
     made it invalid (answered like an error the call raised). A CANCEL has neither: it is not
-    performed, the glue cancels what runs under its ``id``."""
+    performed, the glue cancels what runs under its ``id``. A call that ``receive_call`` accepted
+    has no ``request`` dict but its ``path`` and decoded ``arguments``."""
 
     id: Any
     type: str
     request: wire.Request | None
     error: Exception | None = None
+    path: Sequence[str] = ()
+    arguments: list[Any] | None = None
 
 
 #: The exposer whose answer is being encoded, if any: a ``proxy()`` handed out in it is served
@@ -87,6 +90,11 @@ def _indexing(cls: type) -> str:
 # Responses on a shared endpoint must never be answered: that would make two peers that both expose
 # and wrap over one endpoint bounce errors at each other forever.
 _RESPONSE_TYPES = frozenset({wire.RAW, wire.HANDLER})
+_CALLS = (APPLY, CONSTRUCT)
+
+#: The request types ``Exposer.receive_call`` takes: those whose form is an id, a type, a path and
+#: arguments (a SET's value, a CANCEL and the responses go to ``receive``).
+CHECKED_TYPES: frozenset[str] = frozenset({GET, APPLY, CONSTRUCT, ENDPOINT, wire.RELEASE})
 
 
 class Exposer:
@@ -136,27 +144,43 @@ class Exposer:
             if not isinstance(error, ProtocolError):
                 error = ProtocolError(f"malformed request: {type(error).__name__}: {error}")
             return Dispatch(id, kind if type(kind) is str else "", None, error) if id is not None else None
-        return Dispatch(id, request["type"], request)
+        return Dispatch(id, request["type"], request, None, request["path"])
+
+    def receive_call(
+        self, origin: str | None, id: str, kind: str, path: Sequence[str] | None, arguments: list[Any] | None
+    ) -> Dispatch | None:
+        """Accept a request of one of ``CHECKED_TYPES`` whose form the transport has checked already
+        (``id`` a string, ``path`` strings, ``arguments`` the values of RAW wire values, either None
+        where the message had no such key), exactly as ``receive`` would accept it: for such a
+        request, ``parse_request`` finds nothing more to refuse. Any other type goes to ``receive``."""
+        if not self._any_origin and not is_allowed_origin(self.allowed_origins, origin):
+            log.warning("Invalid origin %r for comlink proxy", origin)
+            return None
+        if kind in _CALLS:
+            return Dispatch(id, kind, None, None, () if path is None else path, arguments or [])
+        return Dispatch(id, kind, None, None, () if path is None else path)
 
     def perform(self, dispatch: Dispatch) -> Any:
         """Run an accepted request: its raw result (maybe awaitable), or the error it raises."""
+        if dispatch.error is not None:
+            raise dispatch.error
         request = dispatch.request
-        if request is None:
-            raise dispatch.error  # type: ignore[misc]  # receive sets one or the other
-        kind = request["type"]
-        path = request["path"]
-        if kind in (APPLY, CONSTRUCT):  # the commonest first
+        kind = dispatch.type
+        path = dispatch.path
+        if kind in _CALLS:  # the commonest first
             target = self.resolve(path)
             if not callable(target):
                 name = ".".join(path) or "the exposed object"
                 raise TypeError(f"{name} is not callable")
             if self.policy is not None:
-                self.policy.check_call(target, kind == CONSTRUCT)
-            wires = request["argumentList"]
-            if wires:
+                self.policy.check_call(target, kind == CONSTRUCT, reached=bool(path))
+            args = dispatch.arguments
+            if args is None:
+                wires = request["argumentList"]  # type: ignore[index]  # receive sets one or the other
                 endpoint = self.endpoint
                 # RAW arguments are read in place: a call to from_wire each costs more than the rest.
                 args = [a.get("value") if a["type"] == RAW else from_wire(a, endpoint) for a in wires]
+            if args:
                 last = args[-1]
                 result = target(*args[:-1], **last) if type(last) is Kwargs else target(*args)
             else:
@@ -166,7 +190,7 @@ class Exposer:
             return self.resolve(path)
         if kind == SET:
             parent = self.resolve(path[:-1])
-            value = from_wire(request["value"], self.endpoint)
+            value = from_wire(request["value"], self.endpoint)  # type: ignore[index]  # only receive makes a SET
             self._assign(parent, path[-1], value)
             return True
         if kind == ENDPOINT:

@@ -23,6 +23,7 @@ __all__ = [
     "RAW_WIRE_VALUE_KEYS",
     "RELEASE",
     "REQUEST_KEYS",
+    "RESPONSE_KEYS",
     "SET",
     "ProtocolError",
     "Request",
@@ -56,6 +57,8 @@ CANCEL: Final = "CANCEL"
 #: value.
 REQUEST_KEYS: Final = ("id", "type", "path", "argumentList")
 RAW_WIRE_VALUE_KEYS: Final = ("type", "value")
+#: A plain answer's keys, in the order Comlink posts them ({...wireValue, id}).
+RESPONSE_KEYS: Final = ("type", "value", "id")
 
 MessageType = Literal["GET", "SET", "APPLY", "CONSTRUCT", "ENDPOINT", "RELEASE"]
 

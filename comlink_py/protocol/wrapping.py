@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import wire
-from .codec import from_wire, to_wire, to_wire_list
-from .handlers import Kwargs
+from .codec import WIRE_ATOMS, from_wire, to_wire, to_wire_list
+from .handlers import Kwargs, transfer_handlers
 
 if TYPE_CHECKING:
     from .endpoint import Endpoint
@@ -29,6 +29,10 @@ class Outcome:
     def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
         self.value = value
         self.error = error
+
+
+# The requests request_atoms takes; GET's args are empty.
+_ATOM_CALLS = frozenset({wire.GET, wire.APPLY, wire.CONSTRUCT})
 
 
 class Caller(Generic[Token]):
@@ -66,6 +70,27 @@ class Caller(Generic[Token]):
             msg = wire.request(msg_id, kind)
         self.pending[msg_id] = token
         return msg, transferables
+
+    def request_atoms(
+        self, token: Token, kind: wire.MessageType, path: Sequence[str], args: Sequence[Any]
+    ) -> str | None:
+        """For an endpoint that posts requests from their parts (``Endpoint``'s ``post_call``): the
+        new id of a GET, APPLY or CONSTRUCT whose arguments are all atoms (None, bool, int, float,
+        str), ``token`` then pending under it, to post as ``post_call(id, kind, path, args)``; None,
+        with nothing pending, for any other request, which ``request`` builds."""
+        if kind not in _ATOM_CALLS or not transfer_handlers.only_built_in:  # a handler may take atoms
+            return None
+        for arg in args:
+            if type(arg) not in WIRE_ATOMS:
+                return None
+        msg_id = wire.new_id()
+        self.pending[msg_id] = token
+        return msg_id
+
+    def answer(self, msg_id: Any, value: Any) -> Token | None:
+        """The call that a plain answer of an atom (``{"type": "RAW", "value": value, "id": msg_id}``)
+        settles, no longer pending; None if ``msg_id`` is not one of ours (another caller's)."""
+        return self.pending.pop(msg_id, None) if type(msg_id) is str else None
 
     def receive(self, data: Any, error: Exception | None = None) -> tuple[Token, Outcome] | None:
         """Match a response to its call; anything else (not ours, no id, not a mapping) is ``None``.

@@ -19,11 +19,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..protocol.endpoint import Listener, MessageEvent, call_each
-from ..protocol.wire import RAW
+from ..protocol import wire
+from ..protocol.endpoint import AnswerListener, CallListener, Listener, MessageEvent, call_each
+from ..protocol.exposing import CHECKED_TYPES
+from ..protocol.wire import RAW, RESPONSE_KEYS
 from ..transport.clone import DataCloneError
+from . import fastpath
 from .buffer import JsArrayBuffer
-from .fastpath import FACTS, ID_BUFFER, FastPath, Kind, call_message, post_call, post_flat
+from .fastpath import FACTS, ID_BUFFER, FastPath, Kind, call_message, call_parts, post_call, post_flat
 from .jsmodule import run_module
 
 __all__ = ["JsArrayBuffer", "JsEndpoint", "js_endpoint", "load_ffi", "window_endpoint"]
@@ -188,7 +191,9 @@ class JsEndpoint:
 
     __slots__ = (
         "__weakref__",
+        "_answer_listeners",
         "_answering",
+        "_call_listener",
         "_close_callbacks",
         "_js_answer",
         "_js_call",
@@ -223,6 +228,8 @@ class JsEndpoint:
         self._post: Any = None  # port.postMessage, looked up once: each FFI lookup costs
         self.closed = False
         self._listeners: tuple[Listener, ...] = ()  # replaced, never changed: delivery needs no copy
+        self._call_listener: CallListener | None = None
+        self._answer_listeners: tuple[AnswerListener, ...] = ()
         self._numbered: list[Any] = []  # the key sets and routes the JS listener numbered
         self._js_listener: Any = None
         self._py_listener: Any = None
@@ -310,6 +317,53 @@ class JsEndpoint:
             self._js_listener = self._js_listen(self._py_listener, dom_style)
             _listen(self.port, "message", self._js_listener)
 
+    def add_call_listener(self, listener: CallListener) -> None:
+        """Hand the requests the JS listener has checked to ``listener`` as their parts, instead of
+        as MessageEvents (see ``Endpoint``). Saves rebuilding the request dict, its MessageEvent and
+        its validation: about 3 µs of the 9 µs a no-op call costs the exposing side (Node, one core)."""
+        if fastpath.ENABLED:
+            self._call_listener = listener
+
+    def remove_call_listener(self, listener: CallListener) -> None:
+        if self._call_listener == listener:
+            self._call_listener = None
+
+    def add_answer_listener(self, listener: AnswerListener) -> None:
+        """Hand plain answers of atoms to ``listener`` as ``(id, value)`` (see ``Endpoint``). Saves
+        the answer's dict, its MessageEvent and the listeners' loop: about 1.5 µs of the 5.4 µs an
+        answer cost to deliver (Node, one core)."""
+        if fastpath.ENABLED:
+            self._answer_listeners += (listener,)
+
+    def remove_answer_listener(self, listener: AnswerListener) -> None:
+        if listener in self._answer_listeners:
+            self._answer_listeners = tuple(x for x in self._answer_listeners if x != listener)
+
+    def post_call(self, msg_id: str, kind: str, path: Sequence[str], args: Sequence[Any]) -> None:
+        """Post a GET, APPLY or CONSTRUCT of atoms from its parts (see ``Endpoint``): postCall with
+        the route's number. Saves building the request dict and taking it apart again in
+        fastpath.post_call: about 2.5 µs of the 4.7 µs a request cost to post (Node, one core)."""
+        if self.closed:
+            raise ConnectionError("cannot post on a closed endpoint")
+        if self._js_call is None:
+            self._bind()
+        fast = (_FFI or load_ffi()).fast
+        key = (kind, path if type(path) is tuple else tuple(path))
+        route = fast.routes.get(key) if fastpath.ENABLED else None
+        if route is None and fastpath.ENABLED:  # routes are the interpreter's, known to every port
+            route = fast.route(key, kind, list(path))
+        if route is None:  # switched off, or past the table's size: the request as wire.request builds it
+            wires: list[wire.WireValue] | None = None
+            if kind != wire.GET:
+                wires = [{"type": RAW, "value": arg} for arg in args]
+            self.post_message(wire.request(msg_id, kind, list(path), argument_list=wires))  # type: ignore[arg-type]
+        elif kind == wire.GET:
+            self._js_call(msg_id, route, -1)
+        elif not args:
+            self._js_call(msg_id, route, 0)
+        else:
+            self._js_call(msg_id, route, len(args), *args)
+
     def _bind(self) -> None:
         self._js_listen, self._js_flat, self._js_call, self._js_answer = load_ffi().fast.bind(self.port)
 
@@ -360,14 +414,35 @@ class JsEndpoint:
             # as its keys then values, the key set numbered next (FLAT_NEW) or not; a primitive;
             # plain objects and arrays only (to_py), or anything else (to_py with the decoder).
             if kind >= _CALL:
-                data = call_message(parts, self._numbered, kind)
+                msg_id, type_, path, values = call_parts(parts, self._numbered, kind)
+                on_call = self._call_listener
+                if on_call is not None and type_ in CHECKED_TYPES:
+                    outer, self._answering = self._answering, msg_id  # the id JS holds while it delivers
+                    try:  # inline, not a method: a call costs as much as a step here
+                        on_call(origin if type(origin) is str else None, msg_id, type_, path, values)
+                    except Exception:
+                        log.exception("listener %r failed", on_call)
+                    finally:
+                        self._answering = outer
+                    return
+                data = call_message(msg_id, type_, path, values)
             elif kind == _FLAT:
-                data = dict(zip(self._numbered[parts[0]], parts[1:], strict=True))
+                keys = self._numbered[parts[0]]
+                if keys is RESPONSE_KEYS and parts[1] == RAW and self._answer_listeners:
+                    for listener in self._answer_listeners:  # the call's own link claims it
+                        try:
+                            claimed = listener(parts[3], parts[2])
+                        except Exception:
+                            log.exception("answer listener %r failed", listener)
+                            return
+                        if claimed:
+                            return
+                data = dict(zip(keys, parts[1:], strict=True))
             elif kind in (_FLAT_NEW, _FLAT_UNNUMBERED):
                 half = len(parts) // 2
                 keys = parts[:half]
-                if kind == _FLAT_NEW:
-                    self._numbered.append(keys)
+                if kind == _FLAT_NEW:  # an answer's keys as the constant, for _FLAT's check by identity
+                    self._numbered.append(RESPONSE_KEYS if keys == RESPONSE_KEYS else keys)
                 data = dict(zip(keys, parts[half:], strict=True))
             elif kind == _PRIMITIVE:
                 data = parts[0]
@@ -394,6 +469,8 @@ class JsEndpoint:
     def _on_close(self, *_: Any) -> None:
         self.closed = True
         self._listeners = ()
+        self._call_listener = None
+        self._answer_listeners = ()
         self._stop_listening()
         closer, self._js_close = self._js_close, None
         if closer is not None:

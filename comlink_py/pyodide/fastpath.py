@@ -11,6 +11,7 @@ kinds by name (``Kind``), the size of the listener's key-set table, and Comlink'
 from __future__ import annotations
 
 import enum
+import os
 from typing import Any, Final
 
 from ..protocol.codec import WIRE_ATOMS
@@ -19,6 +20,7 @@ from .buffer import JsArrayBuffer
 
 __all__ = [
     "CALL_PARTS",
+    "ENABLED",
     "FACTS",
     "FLAT_KEYS",
     "ID_BUFFER",
@@ -28,9 +30,17 @@ __all__ = [
     "FastPath",
     "Kind",
     "call_message",
+    "call_parts",
     "post_call",
     "post_flat",
 ]
+
+
+#: The one switch of the per-call shortcuts that skip generic layers (each says what it saves, as
+#: measured with ``python -m benchmarks.steps``); off for comparison: ``COMLINK_PY_FASTPATH=0`` in the
+#: environment, or ``ENABLED = False`` before ``expose`` or ``wrap``. The message forms above (kinds,
+#: numbered key sets and routes, the id buffer) stay: JS and Python must agree on them.
+ENABLED = os.environ.get("COMLINK_PY_FASTPATH", "1") != "0"
 
 
 class Kind(enum.IntEnum):
@@ -95,7 +105,8 @@ class FastPath:
         use_id_buffer(id_buffer)
         self.kept: str = kept  # the class name of the markers that stand in for ArrayBuffers
         self.key_sets: dict[tuple[str, ...], int] = {}
-        self.routes: dict[tuple[str | None, ...], int] = {}
+        # By (type, *path) for post_call's requests and (type, path) for JsEndpoint.post_call's.
+        self.routes: dict[tuple[Any, ...], int] = {}
 
     def key_set(self, keys: tuple[str, ...]) -> int | None:
         """postFlat's number for keys it does not know yet (see key_sets); None for non-string
@@ -106,7 +117,7 @@ class FastPath:
             return number
         return None
 
-    def route(self, key: tuple[str | None, ...], kind: str, path: list[str] | None) -> int | None:
+    def route(self, key: tuple[Any, ...], kind: str, path: list[str] | None) -> int | None:
         """postCall's number for a route it does not know yet, ``key`` in routes: the type
         ``kind`` and ``path`` (None for a request without one); None past ROUTES."""
         if len(self.routes) < ROUTES:
@@ -188,11 +199,12 @@ def post_call(fast: FastPath, post_call: Any, message: dict[str, Any]) -> bool:
     return True
 
 
-def call_message(parts: tuple[Any, ...], numbered: list[Any], kind: int) -> dict[str, Any]:
-    """The request that the JS listener sent as callParts: the id's length in ID_BUFFER (or -1
-    and the id), then the route's number in ``numbered`` (``Kind.CALL``) or the route itself (type, path
-    length, segments; a ``Kind.CALL_NEW`` route joins ``numbered``), then the arguments. A route is kept as
-    its type and path (None without one), so that a numbered one costs a copy of the path."""
+def call_parts(parts: tuple[Any, ...], numbered: list[Any], kind: int) -> tuple[str, str, Any, Any]:
+    """The request that the JS listener sent as callParts, as (id, type, path, arguments): the id's
+    length in ID_BUFFER (or -1 and the id), then the route's number in ``numbered`` (``Kind.CALL``) or
+    the route itself (type, path length, segments; a ``Kind.CALL_NEW`` route joins ``numbered``),
+    then the arguments. The path is a tuple (shared by every request of the route), or None without
+    one; the arguments the values of the RAW wire values, or None without argumentList."""
     id_length = parts[0]
     if id_length >= 0:
         msg_id = ID_BUFFER[:id_length].decode("latin-1")
@@ -205,20 +217,25 @@ def call_message(parts: tuple[Any, ...], numbered: list[Any], kind: int) -> dict
         start += 1
     else:
         type_, path_length = parts[start], parts[start + 1]
-        path = list(parts[start + 2 : start + 2 + path_length]) if path_length >= 0 else None
+        path = tuple(parts[start + 2 : start + 2 + path_length]) if path_length >= 0 else None
         start += 2 + max(path_length, 0)
         if kind == _CALL_NEW:
             numbered.append((type_, path))
-    message = {"id": msg_id, "type": type_}
-    if path is not None:
-        message["path"] = path.copy()
     argument_count = parts[start]
     if argument_count > 0:
         start += 1
         values = list(parts[start : start + argument_count])
         for index in parts[start + argument_count :]:  # the arguments that are ArrayBuffers
             values[index] = JsArrayBuffer(values[index])
+        return msg_id, type_, path, values
+    return msg_id, type_, path, [] if argument_count == 0 else None
+
+
+def call_message(msg_id: str, type_: str, path: Any, values: Any) -> dict[str, Any]:
+    """The request dict of call_parts' parts, as Comlink sent it."""
+    message: dict[str, Any] = {"id": msg_id, "type": type_}
+    if path is not None:
+        message["path"] = list(path)
+    if values is not None:
         message["argumentList"] = [{"type": RAW, "value": value} for value in values]
-    elif argument_count == 0:
-        message["argumentList"] = []
     return message

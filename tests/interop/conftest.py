@@ -9,6 +9,7 @@ lives here in Python and a script cannot pass a check by itself.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -36,11 +37,12 @@ TIMEOUT = 300  # seconds for one script; together they take about 15 s on 2 core
 class NodeRun:
     """One driver script running in the background; its observations once it has finished."""
 
-    def __init__(self, script: str) -> None:
+    def __init__(self, script: str, env: dict[str, str] | None = None) -> None:
         node = shutil.which("node")
         if node is None or not (ROOT / "node_modules" / "pyodide").is_dir():
             raise RuntimeError("interop tests need node and node_modules: run scripts/setup.sh")
         self.script = script
+        self.env = env
         self.proc = subprocess.Popen(
             [node, str(ROOT / "tests" / "interop" / "js" / f"{script}.mjs")],
             cwd=ROOT,
@@ -48,6 +50,7 @@ class NodeRun:
             stderr=subprocess.PIPE,
             text=True,
             encoding="utf-8",
+            env=None if env is None else {**os.environ, **env},
         )
         self._results: dict[str, dict[str, Any]] | None = None
         self.stderr = ""
@@ -121,6 +124,18 @@ def stopping() -> Iterator[NodeRun]:
     """Interrupts, CANCEL between workers and to real Comlink. Started on its own when first used
     (after the scripts above have finished), as its checks time how soon work stops."""
     run = NodeRun("stopping")
+    try:
+        yield run
+    finally:
+        run.stop()
+
+
+@pytest.fixture(scope="session")
+def hostile_unshortcut() -> Iterator[NodeRun]:
+    """js/hostile.mjs again with the Pyodide fast path's shortcuts off (COMLINK_PY_FASTPATH=0): a
+    request that skips the generic checks must meet exactly the same refusals. Started when first
+    used, after the scripts above."""
+    run = NodeRun("hostile", {"COMLINK_PY_FASTPATH": "0"})
     try:
         yield run
     finally:

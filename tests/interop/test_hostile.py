@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.interop.conftest import NodeRun
+
+
+@pytest.fixture(params=["shortcuts on", "shortcuts off"])
+def hostile_run(request: pytest.FixtureRequest) -> NodeRun:
+    """The hostile script with the Pyodide fast path's shortcuts on (as shipped) and off: every
+    refusal, answer and walk must come out the same either way."""
+    name = "hostile" if request.param == "shortcuts on" else "hostile_unshortcut"
+    run: NodeRun = request.getfixturevalue(name)
+    return run
+
 
 INTERNALS = "which is interpreter internals"
 JS_OBJECT = "objects of the standard library and JS objects are values, not APIs"
@@ -24,8 +36,8 @@ REFUSALS = {
 }
 
 
-def test_the_doors_of_the_issue_are_closed_against_real_comlink(hostile: NodeRun) -> None:
-    doors = hostile["hostile.doors"]
+def test_the_doors_of_the_issue_are_closed_against_real_comlink(hostile_run: NodeRun) -> None:
+    doors = hostile_run["hostile.doors"]
     for door in ("construct_async", "construct_generator"):
         assert doors[door] == ["TypeError", "CONSTRUCT constructs classes only, and method is not one"]
     for door, message in REFUSALS.items():
@@ -41,8 +53,8 @@ def test_the_doors_of_the_issue_are_closed_against_real_comlink(hostile: NodeRun
     assert doors["still_served"] == [2, 3]
 
 
-def test_messages_made_to_kill_the_worker_are_answered_and_it_lives(hostile: NodeRun) -> None:
-    result = hostile["hostile.killers"]
+def test_messages_made_to_kill_the_worker_are_answered_and_it_lives(hostile_run: NodeRun) -> None:
+    result = hostile_run["hostile.killers"]
     summary = result["summary"]
     assert summary["wide"] == ["ProtocolError", "unknown message type 'BOGUS'"]
     assert summary["wide-path"][0] == "PermissionError"
@@ -66,8 +78,8 @@ def test_messages_made_to_kill_the_worker_are_answered_and_it_lives(hostile: Nod
     assert result["alive"] == 2
 
 
-def test_ten_thousand_random_malformed_messages_each_get_one_answer(hostile: NodeRun) -> None:
-    result = hostile["hostile.fuzz"]
+def test_ten_thousand_random_malformed_messages_each_get_one_answer(hostile_run: NodeRun) -> None:
+    result = hostile_run["hostile.fuzz"]
     assert result["sent"] == 10_000
     assert result["expected"] > 5_000
     assert result["missing"] == [] and result["unexpected"] == []
@@ -75,6 +87,12 @@ def test_ten_thousand_random_malformed_messages_each_get_one_answer(hostile: Nod
     assert result["alive"] > 0
 
 
-def test_the_random_hostile_walk_finds_no_escape_in_pyodide(hostile: NodeRun) -> None:
-    public, strict = hostile["hostile.walk"]
+def test_the_random_hostile_walk_finds_no_escape_in_pyodide(hostile_run: NodeRun) -> None:
+    walk = hostile_run["hostile.walk"]
+    public, strict = walk["escapes"]
     assert public == [] and strict == []
+    enabled, checked = walk["shortcuts"]
+    if hostile_run.env is None:  # the shortcut was taken by the walk's own requests
+        assert enabled is True and checked > 100
+    else:
+        assert enabled is False and checked == 0

@@ -183,6 +183,7 @@ await check("hostile.fuzz", async () => {
 await check("hostile.walk", async () => {
   const py = startPythonWorker({ file: WORKER });
   const escapes = [await py.remote.walk(1, 150, false), await py.remote.walk(2, 50, true)];
+  const shortcuts = await py.remote.shortcuts();
   await py.terminate();
-  return escapes;
+  return { escapes, shortcuts };
 });

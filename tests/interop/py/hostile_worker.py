@@ -13,8 +13,22 @@ from pyodide.ffi import to_js
 
 import comlink_py
 from comlink_py.js import JsEndpoint
+from comlink_py.protocol import exposing
+from comlink_py.pyodide import fastpath
 
 ORACLE = hostile_graph.Oracle()
+
+# How many requests took the checked shortcut (COMLINK_PY_FASTPATH=0 runs everything without it).
+_CHECKED = [0]
+_receive_call = exposing.Exposer.receive_call
+
+
+def _counted_receive_call(self, *parts):
+    _CHECKED[0] += 1
+    return _receive_call(self, *parts)
+
+
+exposing.Exposer.receive_call = _counted_receive_call
 ARGUMENTS = [*hostile_graph.ARGUMENTS, hostile_graph.CALLBACK]
 
 
@@ -61,6 +75,10 @@ class Api(hostile_graph.Api):
         except hostile_graph.Escape as escape:
             return [str(escape)]
         return []
+
+    def shortcuts(self):
+        """Whether the fast path's shortcuts are on, and how many requests went through them."""
+        return [fastpath.ENABLED, _CHECKED[0]]
 
     async def thrown_stop_iteration(self):
         """Python wraps a JS Comlink object whose function throws an Error named StopIteration."""

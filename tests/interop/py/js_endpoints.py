@@ -198,3 +198,29 @@ async def check_a_second_expose_is_refused() -> None:
     comlink_py.expose(Counter(), other.port1)
     comlink_py.expose(Counter(), other.port2)  # the two ends are two endpoints
     other.port1.close()
+
+
+async def check_the_shortcuts_serve_every_endpoint_alike() -> None:
+    """The fast path numbers routes once per interpreter: a route learnt on one port is posted on
+    the next port too, answers settle the calls of the right link, and every port answers the same
+    with the shortcuts switched off."""
+    from comlink_py.pyodide import fastpath
+
+    Comlink = await _comlink()
+    node_endpoint = await _node_endpoint()
+    results = []
+    for enabled in (True, True, False, True):
+        fastpath.ENABLED = enabled
+        try:
+            far = js.MessageChannel.new()
+            near = js.MessageChannel.new()
+            Comlink.expose(js.Function.new("x", "return x + 1"), node_endpoint(far.port1))
+            api = Comlink.wrap(node_endpoint(near.port1))
+            comlink_py.expose(Counter(), JsEndpoint(near.port2))
+            remote = comlink_py.wrap(JsEndpoint(far.port2))
+            results.append([await remote(1), await remote(2), await api.add(3), await api.count])
+        finally:
+            fastpath.ENABLED = True
+        far.port1.close()
+        near.port1.close()
+    assert results == [[2, 3, 3, 3]] * 4, results
