@@ -15,10 +15,12 @@ call the flag belongs to, if it is the one running (docs/wire-format.md).
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, Final
 
 from .protocol.endpoint import Endpoint, MessageEvent, close, start
+from .protocol.exposing import Exposer
 from .protocol.handlers import register_built_in
 from .protocol.wire import describe
 
@@ -150,16 +152,31 @@ class Cancellation:
         return f"<Cancellation aborted={self.aborted} reason={describe(self.reason)}>"
 
 
+#: The exposing core's method that decodes a call's arguments and runs the call.
+PERFORM: Final = Exposer.perform.__code__
+
+
+def _decoding_arguments() -> bool:
+    """Whether a call's arguments are being decoded (``Exposer.perform`` is on the stack), rather
+    than a result, say. Looked up only for an ``AbortSignal``, so calls without one pay nothing."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code is PERFORM:
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
 class _AbortSignalHandler:
     """Decodes the shim's ``AbortSignal``; Python never sends one, so ``can_handle`` is false.
 
-    While the exposing side decodes a call's arguments it sets ``received`` to ``()``, and each
-    ``Cancellation`` decoded joins it: those are the call's signals. Decoded anywhere else (a
-    result, say) a ``Cancellation`` is noted nowhere. A signal that aborted before the call began
-    fails the call there, before it runs."""
+    Each ``Cancellation`` decoded among a call's arguments is noted in ``received`` for the
+    exposing side to claim once the call is performed; decoded anywhere else (a result) it is
+    noted nowhere. A signal that aborted before the call began fails the call there, before it
+    runs."""
 
     def __init__(self) -> None:
-        self.received: tuple[Cancellation, ...] | None = None
+        self.received: list[Cancellation] = []
 
     def can_handle(self, value: Any) -> bool:
         return False
@@ -172,13 +189,19 @@ class _AbortSignalHandler:
             raise TypeError(f"an AbortSignal arrives as {{port, aborted, reason}}, got {describe(value)}")
         aborted = value.get("aborted") is True
         cancellation = Cancellation(value["port"], aborted, value.get("reason") if aborted else None)
-        if self.received is not None:
-            if cancellation.aborted:
+        if _decoding_arguments():
+            if aborted:
                 raise AbortError(cancellation.message)
-            self.received += (cancellation,)
+            self.received.append(cancellation)
             if _interrupts is not None and _interrupts.trusted(endpoint):
                 cancellation._share_flag(_interrupts)
         return cancellation
+
+    def claim(self) -> list[Cancellation]:
+        """The cancellations decoded since the last claim (the arguments of the call just made)."""
+        received = self.received
+        self.received = []
+        return received
 
 
 ABORT_HANDLER: Final = _AbortSignalHandler()

@@ -17,7 +17,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 from . import debug
-from .abort import ABORT_HANDLER, AbortError, Cancellation
+from .abort import ABORT_HANDLER, PERFORM, AbortError, Cancellation
 from .protocol import wire
 from .protocol.codec import is_plain_atom
 from .protocol.endpoint import Endpoint, MessageEvent, close, start
@@ -102,19 +102,15 @@ class Exposed:
         if dispatch.request is None and dispatch.type == wire.CANCEL:
             self._cancel(dispatch.id)
             return
-        outer = ABORT_HANDLER.received
-        ABORT_HANDLER.received = ()  # the call's AbortSignals join it as its arguments are decoded
         try:
             result = exposer.perform(dispatch)
         except Exception as error:
             result = Thrown(error)
         except BaseException as error:  # KeyboardInterrupt from an interrupt: this call's error only
             result = Thrown(_interrupted(error))
-        finally:
-            signals: tuple[Cancellation, ...] = ABORT_HANDLER.received or ()
-            ABORT_HANDLER.received = outer
+        signals = ABORT_HANDLER.claim() if ABORT_HANDLER.received else None  # the call's AbortSignals
         if type(result) not in CLONE_ATOMS and inspect.isawaitable(result):
-            if signals and any(signal.aborted for signal in signals):
+            if signals is not None and any(signal.aborted for signal in signals):
                 _discard(result)  # aborted before it began
                 self._respond(dispatch, Thrown(AbortError(signals[0].message)))
                 return
@@ -122,18 +118,19 @@ class Exposed:
             id = dispatch.id
             self._tasks[id] = task
             task.add_done_callback(partial(self._finished, id, result))
-            if signals:
+            if signals is not None:
                 self._watch(id, task, signals)
         else:
-            for signal in signals:
-                signal.detach()  # a synchronous call is over: nothing is left to abort
+            if signals is not None:
+                for signal in signals:
+                    signal.detach()  # a synchronous call is over: nothing is left to abort
             self._respond(dispatch, result)
 
     def _finished(self, id: Any, awaitable: Awaitable[Any], task: asyncio.Task[None]) -> None:
         self._tasks.pop(id, None)
         _discard(awaitable)
 
-    def _watch(self, id: Any, task: asyncio.Task[None], signals: tuple[Cancellation, ...]) -> None:
+    def _watch(self, id: Any, task: asyncio.Task[None], signals: list[Cancellation]) -> None:
         """An AbortSignal that aborts cancels the call's task, answered with ``AbortError``."""
 
         def abort(signal: Cancellation) -> None:
@@ -155,10 +152,10 @@ class Exposed:
             task.cancel()
 
     async def _settle(
-        self, dispatch: Dispatch, awaitable: Awaitable[Any], signals: tuple[Cancellation, ...] = ()
+        self, dispatch: Dispatch, awaitable: Awaitable[Any], signals: list[Cancellation] | None
     ) -> None:
         try:
-            result = await (_signalled(awaitable, signals) if signals else awaitable)
+            result = await (awaitable if signals is None else _signalled(awaitable, signals))
         except asyncio.CancelledError as error:
             if dispatch.id not in self._tasks:  # cancelled by the peer, which no longer waits
                 raise
@@ -225,10 +222,10 @@ def _discard(awaitable: Awaitable[Any]) -> None:
 
 
 #: The AbortSignals of each call's task, while the call's own code runs in it.
-_task_signals: dict[asyncio.Task[Any], tuple[Cancellation, ...]] = {}
+_task_signals: dict[asyncio.Task[Any], list[Cancellation]] = {}
 
 
-async def _signalled(awaitable: Awaitable[Any], signals: tuple[Cancellation, ...]) -> Any:
+async def _signalled(awaitable: Awaitable[Any], signals: list[Cancellation]) -> Any:
     """Await a call's awaitable with its signals noted as the running task's (see abort_interrupt)."""
     task = asyncio.current_task()
     assert task is not None  # _settle runs as a task
@@ -249,26 +246,25 @@ def abort_interrupt(signum: int, frame: FrameType | None) -> None:
             raise AbortError(signal.message)
 
 
-def _running_signals(frame: FrameType | None) -> tuple[Cancellation, ...]:
+def _running_signals(frame: FrameType | None) -> list[Cancellation]:
     """The signals of the call whose code runs in ``frame``: a synchronous call's while
     ``Exposer.perform`` is on the stack (never in the glue around it, which must answer the call),
     else those of the running task's call."""
     while frame is not None:
         code = frame.f_code
-        if code is _PERFORM:
-            return ABORT_HANDLER.received or ()
-        if code is _ON_MESSAGE:
-            return ()
+        if code is PERFORM:
+            return ABORT_HANDLER.received
+        if code is _RUN:
+            return []
         frame = frame.f_back
     try:
         task = asyncio.current_task()
     except RuntimeError:  # no event loop runs
-        return ()
-    return _task_signals.get(task, ()) if task is not None else ()
+        return []
+    return _task_signals.get(task, []) if task is not None else []
 
 
-_PERFORM: Final = Exposer.perform.__code__
-_ON_MESSAGE: Final = Exposed._on_message.__code__
+_RUN: Final = Exposed._run.__code__
 
 
 def _interrupted(error: BaseException) -> BaseException:
