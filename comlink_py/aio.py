@@ -13,10 +13,11 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable, Generator, Hashable, Sequence
 from functools import partial
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 from . import debug
-from .abort import ABORT_HANDLER, AbortError, Cancellation
+from .abort import ABORT_HANDLER, PERFORM, AbortError, Cancellation
 from .protocol import wire
 from .protocol.codec import is_plain_atom
 from .protocol.endpoint import Endpoint, MessageEvent, close, start
@@ -107,13 +108,13 @@ class Exposed:
             result = Thrown(error)
         except BaseException as error:  # KeyboardInterrupt from an interrupt: this call's error only
             result = Thrown(_interrupted(error))
-        signals = ABORT_HANDLER.claim() if ABORT_HANDLER.received else None
+        signals = ABORT_HANDLER.claim() if ABORT_HANDLER.received else None  # the call's AbortSignals
         if type(result) not in CLONE_ATOMS and inspect.isawaitable(result):
             if signals is not None and any(signal.aborted for signal in signals):
                 _discard(result)  # aborted before it began
                 self._respond(dispatch, Thrown(AbortError(signals[0].message)))
                 return
-            task = asyncio.ensure_future(self._settle(dispatch, result))
+            task = asyncio.ensure_future(self._settle(dispatch, result, signals))
             id = dispatch.id
             self._tasks[id] = task
             task.add_done_callback(partial(self._finished, id, result))
@@ -150,9 +151,11 @@ class Exposed:
         if task is not None:
             task.cancel()
 
-    async def _settle(self, dispatch: Dispatch, awaitable: Awaitable[Any]) -> None:
+    async def _settle(
+        self, dispatch: Dispatch, awaitable: Awaitable[Any], signals: list[Cancellation] | None
+    ) -> None:
         try:
-            result = await awaitable
+            result = await (awaitable if signals is None else _signalled(awaitable, signals))
         except asyncio.CancelledError as error:
             if dispatch.id not in self._tasks:  # cancelled by the peer, which no longer waits
                 raise
@@ -216,6 +219,52 @@ def _discard(awaitable: Awaitable[Any]) -> None:
     close = getattr(awaitable, "close", None)
     if close is not None:
         close()
+
+
+#: The AbortSignals of each call's task, while the call's own code runs in it.
+_task_signals: dict[asyncio.Task[Any], list[Cancellation]] = {}
+
+
+async def _signalled(awaitable: Awaitable[Any], signals: list[Cancellation]) -> Any:
+    """Await a call's awaitable with its signals noted as the running task's (see abort_interrupt)."""
+    task = asyncio.current_task()
+    assert task is not None  # _settle runs as a task
+    _task_signals[task] = signals
+    try:
+        return await awaitable
+    finally:
+        del _task_signals[task]
+
+
+def abort_interrupt(signum: int, frame: FrameType | None) -> None:
+    """The handler of ``ABORT_SIGNUM`` in a Pyodide worker (``comlink_py.js`` installs it): JS
+    flagged an aborted signal and wrote to the interrupt buffer. Raise ``AbortError`` in the call
+    running now if the signal is one of its own; anywhere else do nothing (a call that awaits is
+    cancelled once the abort's message arrives)."""
+    for signal in _running_signals(frame):
+        if signal.interrupted:
+            raise AbortError(signal.message)
+
+
+def _running_signals(frame: FrameType | None) -> list[Cancellation]:
+    """The signals of the call whose code runs in ``frame``: a synchronous call's while
+    ``Exposer.perform`` is on the stack (never in the glue around it, which must answer the call),
+    else those of the running task's call."""
+    while frame is not None:
+        code = frame.f_code
+        if code is PERFORM:
+            return ABORT_HANDLER.received
+        if code is _RUN:
+            return []
+        frame = frame.f_back
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no event loop runs
+        return []
+    return _task_signals.get(task, []) if task is not None else []
+
+
+_RUN: Final = Exposed._run.__code__
 
 
 def _interrupted(error: BaseException) -> BaseException:

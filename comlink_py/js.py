@@ -7,10 +7,11 @@ The JS shim that starts a worker sets the worker's own endpoints here and runs i
 from __future__ import annotations
 
 import ast
+import signal
 import sys
 from typing import Any
 
-from . import aio
+from . import abort, aio
 from .aio import Remote, wrap
 from .protocol.codec import to_wire
 from .protocol.handlers import Thrown
@@ -24,6 +25,7 @@ __all__ = [
     "run_main",
     "set_default_endpoint",
     "set_host_endpoint",
+    "set_interrupt_buffer",
     "window_endpoint",
 ]
 
@@ -69,6 +71,25 @@ def host() -> Remote[Any]:
             raise RuntimeError("this worker was started without a host object (the shim's 'host' option)")
         _host = wrap(_host_endpoint)
     return _host
+
+
+def set_interrupt_buffer(buffer: Any) -> None:
+    """Let an ``AbortSignal`` interrupt the synchronous code of the call it was passed to: the shim
+    calls this with the buffer it gave ``pyodide.setInterruptBuffer`` (a ``Uint8Array`` over a
+    ``SharedArrayBuffer``). The ``Cancellation`` of a call that arrives on the default endpoint (the
+    starter's call port) then hands the caller this buffer and a flag of its own, and an abort
+    raises ``AbortError`` in the call that received the signal, if it runs. Calls from elsewhere
+    get no buffer: with it a peer could interrupt any call."""
+
+    def new_flag() -> Any:
+        js = load_ffi().js  # on first use, as everywhere: start-up makes no proxies
+        return js.Int32Array.new(js.SharedArrayBuffer.new(4))
+
+    def trusted(endpoint: Any) -> bool:  # the starter's call port; others get no buffer
+        return bool(getattr(endpoint, "identity", None) == default_endpoint().identity)
+
+    abort.arm(buffer, new_flag, trusted)
+    signal.signal(abort.ABORT_SIGNUM, aio.abort_interrupt)
 
 
 async def run_main(source: str, filename: str) -> Any:

@@ -10,19 +10,24 @@ import contextlib
 import importlib
 import logging
 import os
+import signal
 import socket
 import sys
 import traceback
-from collections.abc import Callable, Generator
+from collections import deque
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from functools import partial
 from types import TracebackType
-from typing import Any, Final, Generic, TypeVar, overload
+from typing import Any, Final, Generic, TypeVar, cast, overload
 
-from .aio import Remote, expose, wrap
+from .aio import ConnectionClosedError, Remote, _Link, _link_of, expose, wrap
+from .protocol import wire
 from .protocol.endpoint import MessageEvent
 from .transport.connection import Connection, VirtualPort, connect
 
 __all__ = [
     "Connection",
+    "Pool",
     "VirtualPort",
     "Worker",
     "WorkerError",
@@ -32,6 +37,7 @@ __all__ = [
     "serve",
     "serve_target",
     "spawn",
+    "spawn_pool",
 ]
 
 log = logging.getLogger("comlink_py")
@@ -244,18 +250,22 @@ def spawn(
     socket pair (POSIX). With the default interpreter it also gets this process's ``sys.path``, so
     it can import what the parent can. ``WorkerError`` says why a child did not start.
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        raise RuntimeError(NOT_IN_ASYNC_CODE) from None
+    _check_async_code("'async with spawn(target) as remote:' or 'remote, worker = await spawn(target)'")
     return _Spawn(target, python, env, cwd, timeout)
 
 
+def _check_async_code(forms: str) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        name = forms.partition("(")[0].rpartition(" ")[2]
+        raise RuntimeError(NOT_IN_ASYNC_CODE.format(name=name, forms=forms)) from None
+
+
 NOT_IN_ASYNC_CODE: Final = (
-    "spawn() is called in async code, as 'async with spawn(target) as remote:' or "
-    "'remote, worker = await spawn(target)' inside a coroutine (run your 'async def main()' with "
-    "asyncio.run(main()), or use the 'python -m asyncio' prompt); asyncio.run(spawn(...)) cannot "
-    "work: the remote would outlive its event loop"
+    "{name}() is called in async code, as {forms} inside a coroutine (run your 'async def main()' "
+    "with asyncio.run(main()), or use the 'python -m asyncio' prompt); asyncio.run({name}(...)) "
+    "cannot work: the remote would outlive its event loop"
 )
 
 
@@ -313,3 +323,255 @@ def child_env(env: dict[str, str] | None, same_python: bool) -> dict[str, str]:
             paths.append(result["PYTHONPATH"])
         result["PYTHONPATH"] = os.pathsep.join(paths)
     return result
+
+
+# ----------------------------------------------------------------------------------------------
+# pools: n workers serving the same target, each call on an idle one
+
+
+class _PoolLink:
+    """What a ``Remote`` uses of its link, for a pool: each call (APPLY) or read (GET) runs on an
+    idle worker's own link. Anything that would tie the caller to one worker's state is refused."""
+
+    def __init__(self, pool: Pool[Any]) -> None:
+        self.pool = pool
+        self.refs = 0
+
+    @property
+    def released(self) -> bool:
+        return self.pool.closed
+
+    def send(
+        self,
+        kind: wire.MessageType,
+        path: Sequence[str] = (),
+        *,
+        value: Any = None,
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> asyncio.Future[Any]:
+        if kind not in (wire.APPLY, wire.GET):
+            raise TypeError(
+                f"a pool's remote only calls and reads ({kind} refused): its workers share no state, "
+                "so construct, assign and create_endpoint would each reach one worker at random"
+            )
+        return asyncio.ensure_future(self.pool._run(kind, tuple(path), args, kwargs))
+
+    def release(self) -> asyncio.Future[None]:
+        raise TypeError("a pool's remote is not released: close the pool (await pool.close())")
+
+    def drop(self) -> None:
+        self.refs -= 1
+
+
+class Pool(Generic[T]):
+    """``size`` worker processes serving the same target. ``remote`` calls a method (or reads an
+    attribute) on an idle worker, waiting for one while all are busy. A worker that dies is replaced
+    by a new process; the call it was running fails with ``WorkerError`` and is not retried.
+    ``close()`` (or leaving ``async with``) ends and reaps every process."""
+
+    def __init__(
+        self,
+        spawner: Callable[[], Awaitable[tuple[Remote[Any], Worker]]],
+        members: list[tuple[Remote[Any], Worker]],
+    ) -> None:
+        self._spawner = spawner
+        self._remotes: dict[Worker, Remote[Any]] = {}  # held: a Remote no one holds releases its worker
+        self._idle: list[Worker] = []
+        self._waiters: deque[asyncio.Future[Worker]] = deque()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._broken: str | None = None
+        self.closed = False
+        self.size = len(members)
+        self.remote: Remote[T] = Remote(cast(_Link, _PoolLink(self)))
+        for remote, worker in members:
+            self._join(remote, worker)
+
+    @property
+    def workers(self) -> list[Worker]:
+        """The live workers, replacements included."""
+        return list(self._remotes)
+
+    def _join(self, remote: Remote[Any], worker: Worker) -> None:
+        self._remotes[worker] = remote
+        task = asyncio.ensure_future(self._supervise(worker))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._release(worker)
+
+    async def _supervise(self, worker: Worker) -> None:
+        """Replace the worker once it exits, unless the pool is closing."""
+        await worker.wait()
+        self._remotes.pop(worker, None)
+        if self.closed:
+            return
+        try:
+            remote, new = await self._spawner()
+        except Exception as error:
+            self._break(f"a worker died and could not be replaced: {error}")
+            return
+        if self.closed:
+            await new.close()
+        else:
+            self._join(remote, new)
+
+    def _break(self, why: str) -> None:
+        self._broken = why
+        self._fail_waiters(WorkerError(why))
+
+    def _fail_waiters(self, error: Exception) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_exception(error)
+
+    def _release(self, worker: Worker) -> None:
+        """Hand an idle worker to the first caller waiting for one; a dead one is dropped."""
+        if worker not in self._remotes or worker.connection.closed:
+            return
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self._idle.append(worker)
+
+    async def _acquire(self) -> Worker:
+        while True:
+            if self.closed:
+                raise ConnectionClosedError("the pool is closed")
+            if self._broken is not None:
+                raise WorkerError(self._broken)
+            if self._idle:
+                worker = self._idle.pop()
+            else:
+                waiter: asyncio.Future[Worker] = asyncio.get_running_loop().create_future()
+                self._waiters.append(waiter)
+                try:
+                    worker = await waiter
+                except asyncio.CancelledError:
+                    if waiter.done() and not waiter.cancelled():
+                        self._release(waiter.result())  # handed over as the caller gave up
+                    raise
+            if worker in self._remotes and not worker.connection.closed:
+                return worker
+
+    async def _run(self, kind: wire.MessageType, path: tuple[str, ...], args: Any, kwargs: Any) -> Any:
+        worker = await self._acquire()
+        try:
+            return await _link_of(self._remotes[worker]).send(kind, path, args=args, kwargs=kwargs)
+        except ConnectionClosedError as error:
+            if self.closed:
+                raise
+            code = await _reap(worker.process, 5.0)
+            name = ".".join(path) or "the served object"
+            raise WorkerError(
+                f"worker process {worker.pid} died ({_exit_status(code)}) while running {name}; "
+                "the call was not retried (a new worker replaces it)"
+            ) from error
+        finally:
+            self._release(worker)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Stop taking calls, end every worker (killing any that is not gone after ``timeout``
+        seconds) and reap them all; calls still waiting for a worker fail."""
+        if self.closed:
+            return
+        self.closed = True
+        self._fail_waiters(ConnectionClosedError("the pool is closed"))
+        self._idle.clear()
+        await asyncio.gather(*(worker.close(timeout) for worker in list(self._remotes)))
+        for task in self._tasks:
+            task.cancel()  # a replacement being started is reaped by _spawn
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def __aenter__(self) -> Pool[T]:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+def _exit_status(code: int) -> str:
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+class _SpawnPool(Generic[T]):
+    """What ``spawn_pool`` returns: await it for the ``Pool``, or use ``async with`` (closed on exit)."""
+
+    def __init__(self, size: int, args: tuple[Any, ...]) -> None:
+        self._size = size
+        self._args = args
+        self._pool: Pool[T] | None = None
+
+    def __await__(self) -> Generator[Any, None, Pool[T]]:
+        return self._start().__await__()
+
+    async def _start(self) -> Pool[T]:
+        spawner = partial(_spawn, *self._args)
+        started = await asyncio.gather(*(spawner() for _ in range(self._size)), return_exceptions=True)
+        members = [each for each in started if not isinstance(each, BaseException)]
+        failures = [each for each in started if isinstance(each, BaseException)]
+        if failures:
+            await asyncio.gather(*(worker.close() for _, worker in members))
+            raise failures[0]
+        return Pool(spawner, members)
+
+    async def __aenter__(self) -> Pool[T]:
+        self._pool = await self._start()
+        return self._pool
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+
+@overload
+def spawn_pool(
+    size: int,
+    target: str,
+    interface: None = None,
+    *,
+    python: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    timeout: float = 30.0,
+) -> _SpawnPool[Any]: ...
+@overload
+def spawn_pool(
+    size: int,
+    target: str,
+    interface: Callable[..., T],
+    *,
+    python: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    timeout: float = 30.0,
+) -> _SpawnPool[T]: ...
+def spawn_pool(
+    size: int,
+    target: str,
+    interface: Callable[..., Any] | None = None,
+    *,
+    python: str | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    timeout: float = 30.0,
+) -> _SpawnPool[Any]:
+    """Start ``size`` workers serving ``target`` (as ``spawn`` does), for work that keeps no state
+    between calls: ``async with spawn_pool(4, "pkg.mod:obj", Api) as pool``, then
+    ``await pool.remote.method(...)`` runs on an idle worker (``pool.remote`` is a ``Remote[Api]``).
+    """
+    if type(size) is not int or size < 1:
+        raise ValueError(f"a pool needs at least one worker, got size={size!r}")
+    _check_async_code(
+        "'async with spawn_pool(size, target) as pool:' or 'pool = await spawn_pool(size, target)'"
+    )
+    return _SpawnPool(size, (target, python, env, cwd, timeout))

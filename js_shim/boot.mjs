@@ -332,15 +332,27 @@ export function installComlinkPy(pyodide, files) {
  * options: loadPyodide() -> Promise<PyodideAPI>; files() -> [path, text][] of comlink_py;
  * prepare(pyodide) (optional, e.g. mount the user's folder); port (the call port); hostPort
  * (optional, where the starter exposes its own object); sync (optional, the synchronous channels of
- * sync_host.mjs's syncChannels); readSource() -> the main code's text, and
+ * sync_host.mjs's syncChannels); interruptBuffer (optional, the starter's interrupter().buffer:
+ * its interrupt() and aborted AbortSignals write into it); readSource() -> the main code's text, and
  * its filename (for tracebacks).
  * Returns null once serving, or the throw wire value that now answers every call.
  */
-export async function bootPython({ loadPyodide, files, prepare, port, hostPort, sync, readSource, filename }) {
+export async function bootPython({
+  loadPyodide,
+  files,
+  prepare,
+  port,
+  hostPort,
+  sync,
+  interruptBuffer,
+  readSource,
+  filename,
+}) {
   const gate = servingGate(port);
   let failure;
   try {
     const pyodide = await loadPyodide();
+    if (interruptBuffer != null) pyodide.setInterruptBuffer(interruptBuffer);
     installComlinkPy(pyodide, await files());
     if (prepare) await prepare(pyodide);
     const source = await readSource();
@@ -348,6 +360,7 @@ export async function bootPython({ loadPyodide, files, prepare, port, hostPort, 
     try {
       shim.set_default_endpoint(gate.endpoint);
       if (hostPort) shim.set_host_endpoint(hostPort);
+      if (interruptBuffer != null) shim.set_interrupt_buffer(interruptBuffer);
       installSync(pyodide, sync);
       const running = shim.run_main(source, filename); // a PyProxy of the coroutine
       try {

@@ -82,11 +82,7 @@ export async function serveWorker(version, loadPeers, early = []) {
   const report = (progress) => self.postMessage({ [STATUS]: "progress", progress });
   let source = code;
   const failure = await bootPython({
-    async loadPyodide() {
-      const pyodide = await (await loadPeers())({ indexURL, env: debug ? { COMLINK_PY_DEBUG: "1" } : {} });
-      if (interruptBuffer != null) pyodide.setInterruptBuffer(interruptBuffer); // the page's interrupt()
-      return pyodide;
-    },
+    loadPyodide: async () => (await loadPeers())({ indexURL, env: debug ? { COMLINK_PY_DEBUG: "1" } : {} }),
     files: fetchComlinkPy,
     async prepare(pyodide) {
       if (path != null) {
@@ -99,6 +95,7 @@ export async function serveWorker(version, loadPeers, early = []) {
     port: scope.endpoint,
     hostPort,
     sync,
+    interruptBuffer, // null on a page that is not cross-origin isolated
     readSource: () => source,
     filename: path ?? "<comlink_py main>",
   });

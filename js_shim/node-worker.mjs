@@ -11,11 +11,7 @@ const path = file == null ? null : resolve(file);
 const report = (progress) => parentPort.postMessage({ [STATUS]: "progress", progress });
 
 const failure = await bootPython({
-  async loadPyodide() {
-    const pyodide = await loadPyodideHere(indexURL, debug);
-    pyodide.setInterruptBuffer(interruptBuffer); // the starter's interrupt() writes into it
-    return pyodide;
-  },
+  loadPyodide: () => loadPyodideHere(indexURL, debug),
   files: () => comlinkPyFiles(packageDir),
   async prepare(pyodide) {
     if (path != null) mountFolder(pyodide, dirname(path), path);
@@ -24,6 +20,7 @@ const failure = await bootPython({
   port,
   hostPort,
   sync,
+  interruptBuffer, // the starter's interrupt() and aborted AbortSignals write into it
   readSource: () => (path == null ? code : readFileSync(path, "utf8")),
   filename: path ?? "<comlink_py main>",
 });

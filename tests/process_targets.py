@@ -94,6 +94,13 @@ class Service:
     def die(self, code: int) -> None:
         os._exit(code)
 
+    def crunch(self, seconds: float) -> list[float]:
+        """Keep a core busy for ``seconds``: [pid, start, end] on the machine-wide monotonic clock."""
+        start = time.monotonic()
+        while time.monotonic() - start < seconds:
+            pass
+        return [os.getpid(), start, time.monotonic()]
+
 
 service = Service()
 

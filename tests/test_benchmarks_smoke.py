@@ -140,3 +140,13 @@ def test_the_lifecycle_rows_measure_a_pool_and_a_restart(smoke: tuple[dict[str, 
     assert target["pass"] == (target["value"] <= target["limit"])
     assert f"{'PASS' if target['pass'] else 'FAIL'}  {target['target']}" in stdout
     assert "restart() of a crashed worker (to its answer)" in stdout
+
+
+def test_the_pool_benchmark_runs() -> None:
+    """``benchmarks/bench_pool.py`` at a tiny size: it starts both pools and reports their times."""
+    from benchmarks import bench_pool
+
+    report = bench_pool.run(calls=2, seconds=0.005, rounds=1)
+    assert set(report["seconds"]) == {"pool of 1", "pool of 2"}
+    assert all(is_number(value) for value in report["seconds"].values())
+    assert is_number(report["ratio"])

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from comlink_py import abort
 from comlink_py.protocol import wire
 from comlink_py.pyodide import fastpath
 from comlink_py.pyodide.jsmodule import run_module
@@ -62,6 +63,10 @@ def test_the_facts_carry_the_wire_key_orders() -> None:
 
 def test_the_shim_knows_the_request_types_of_the_wire_format() -> None:
     assert set(_node("request-types")) == wire.MESSAGE_TYPES
+
+
+def test_the_shim_and_comlink_py_agree_on_the_abort_signal_handler() -> None:
+    assert _node("abort") == [abort.ABORT_SIGNAL, abort.ABORT_SIGNUM]
 
 
 @pytest.mark.parametrize(("name", "export"), [("listener.mjs", "init"), ("window_port.mjs", "windowPort")])

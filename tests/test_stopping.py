@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
+import os
+import signal
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
 
 import comlink_py as c
-from comlink_py import process
-from comlink_py.abort import AbortError, Cancellation
+from comlink_py import abort, aio, process
+from comlink_py.abort import ABORT_HANDLER, AbortError, Cancellation
 from tests.helpers import recording_channel, run
 
 LIMIT = 0.25  # the issue's bound is 50 ms; a loaded 2-core machine gets a generous margin
@@ -183,6 +187,9 @@ def test_cancel_reaches_the_task_in_a_worker_process() -> None:
 # -- AbortSignal: the shim's handler sends {port, aborted, reason}; here a Python port plays JS's part
 
 
+_ids = itertools.count()
+
+
 def _signal_argument(aborted: bool = False, reason: Any = None) -> tuple[dict[str, Any], c.MessagePort]:
     """The HANDLER wire value the shim's AbortSignal handler makes, and the port JS aborts through."""
     channel = c.MessageChannel()
@@ -207,14 +214,19 @@ class Signals:
         return signal.aborted
 
 
-async def _call_with(port: c.MessagePort, method: str, argument: dict[str, Any]) -> dict[str, Any]:
+async def _call_with(
+    port: c.MessagePort, method: str, argument: dict[str, Any], timeout: float = 2
+) -> dict[str, Any]:
     """Send an APPLY whose argument is ``argument`` and return the raw answer."""
     answers: asyncio.Queue[Any] = asyncio.Queue()
     port.add_listener(lambda event: answers.put_nowait(event.data))
     port.start()
     ports = [argument["value"]["port"]] if isinstance(argument["value"].get("port"), c.MessagePort) else []
-    port.post_message({"id": "call-1", "type": "APPLY", "path": [method], "argumentList": [argument]}, ports)
-    return await asyncio.wait_for(answers.get(), 2)  # type: ignore[no-any-return]
+    id = f"call-{next(_ids)}"
+    port.post_message({"id": id, "type": "APPLY", "path": [method], "argumentList": [argument]}, ports)
+    while (answer := await asyncio.wait_for(answers.get(), timeout))["id"] != id:
+        pass
+    return answer  # type: ignore[no-any-return]
 
 
 def test_an_abort_signal_cancels_the_task_and_the_call_fails_with_abort_error() -> None:
@@ -300,3 +312,174 @@ def test_a_call_cancelled_before_its_task_began_never_runs_and_leaves_nothing(re
     run(go())
     gc.collect()
     assert not [w for w in recwarn if "never awaited" in str(w.message)]
+
+
+def test_a_cancellation_decoded_outside_a_call_s_arguments_is_noted_nowhere() -> None:
+    """An AbortSignal that arrives as a result belongs to no call: it is not kept, and a later
+    call does not take it for its own (its abort cancels nothing)."""
+
+    async def go() -> None:
+        peer = c.MessageChannel()
+
+        def answer_with_a_signal(event: Any) -> None:
+            argument, _ = _signal_argument()
+            peer.port1.post_message({**argument, "id": event.data["id"]}, [argument["value"]["port"]])
+
+        peer.port1.add_listener(answer_with_a_signal)
+        peer.port1.start()
+        result = await c.wrap(peer.port2).anything()
+        assert isinstance(result, Cancellation) and ABORT_HANDLER.received == []
+        channel = c.MessageChannel()
+        holder = Holder()
+        exposed = c.expose(holder, channel.port1)
+        call = c.wrap(channel.port2).hold()
+        await holder.started.wait()
+        result._abort("not this call's")
+        await asyncio.sleep(0.05)
+        assert not call.done() and exposed.running == 1
+        call.cancel()
+
+    run(go())
+
+
+# -- an abort interrupting code that runs: in Pyodide JS writes ABORT_SIGNUM into the interrupt
+# buffer; here a thread sends this process the same signal, with Python lists for the shared flags
+
+
+@pytest.fixture
+def interrupts() -> Iterator[list[list[int]]]:
+    """Arm aborts as a Pyodide worker's shim does; the flags of the Cancellations made, in order."""
+    flags: list[list[int]] = []
+
+    def new_flag() -> list[int]:
+        flags.append([0])
+        return flags[-1]
+
+    before = signal.signal(abort.ABORT_SIGNUM, aio.abort_interrupt)
+    abort.arm("buffer", new_flag, lambda endpoint: not getattr(endpoint, "untrusted", False))
+    try:
+        yield flags
+    finally:
+        abort._interrupts = None
+        signal.signal(abort.ABORT_SIGNUM, before)
+
+
+def _abort_soon(flags: list[list[int]], index: int, after: float) -> threading.Thread:
+    """Once the ``index``-th Cancellation is made, wait ``after`` seconds, then set its flag and
+    signal this process, as the caller's side does on abort."""
+
+    def later() -> None:
+        limit = time.monotonic() + 10
+        while len(flags) <= index and time.monotonic() < limit:
+            time.sleep(0.005)
+        time.sleep(after)
+        flags[index][0] = 1
+        os.kill(os.getpid(), abort.ABORT_SIGNUM)
+
+    thread = threading.Thread(target=later)
+    thread.start()
+    return thread
+
+
+class Spinner:
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+
+    def spin(self, signal: Cancellation) -> str:
+        limit = time.monotonic() + 5
+        while time.monotonic() < limit:
+            pass
+        return "not interrupted"
+
+    async def spin_later(self, signal: Cancellation) -> str:
+        await asyncio.sleep(0)
+        return self.spin(signal)
+
+    async def hold(self, signal: Cancellation) -> None:
+        self.started.set()
+        await asyncio.Event().wait()
+
+    def add(self, a: int, b: int) -> int:
+        return a + b
+
+
+async def _signalled_call(port: c.MessagePort, method: str) -> tuple[asyncio.Future[Any], c.MessagePort]:
+    argument, abort_port = _signal_argument()
+    return asyncio.ensure_future(_call_with(port, method, argument, timeout=10)), abort_port
+
+
+@pytest.mark.parametrize("method", ["spin", "spin_later"])
+def test_an_abort_interrupts_the_call_that_received_the_signal(
+    interrupts: list[list[int]], method: str
+) -> None:
+    async def go() -> None:
+        channel = c.MessageChannel()
+        c.expose(Spinner(), channel.port1)
+        begun = time.monotonic()
+        thread = _abort_soon(interrupts, 0, 0.1)
+        answer, _ = await _signalled_call(channel.port2, method)
+        data = await answer
+        thread.join()
+        assert data["value"]["value"]["name"] == "AbortError"
+        assert data["value"]["value"]["message"] == "the call was aborted"  # the reason is a message behind
+        assert time.monotonic() - begun < 2
+        assert await c.wrap(channel.port2).add(1, 2) == 3
+
+    run(go())
+
+
+def test_an_abort_interrupts_no_other_call(interrupts: list[list[int]]) -> None:
+    """A signal whose call awaits, flagged while another call spins: the spinning call runs on,
+    and the awaiting one fails once the abort's message is read."""
+
+    async def go() -> None:
+        channel = c.MessageChannel()
+        spinner = Spinner()
+        c.expose(spinner, channel.port1)
+        waiting, waiting_port = await _signalled_call(channel.port2, "hold")
+        await spinner.started.wait()
+        spinning, _ = await _signalled_call(channel.port2, "spin")
+        thread = _abort_soon(interrupts, 0, 0.3)  # the waiting call's flag, during the spin
+        waiting_port.post_message({"reason": "stop"})
+        data = await spinning
+        thread.join()
+        assert data["value"] == "not interrupted"
+        assert (await waiting)["value"]["value"]["name"] == "AbortError"
+
+    run(go(), timeout=60)
+
+
+def test_an_abort_that_arrives_when_no_call_runs_is_ignored(interrupts: list[list[int]]) -> None:
+    async def go() -> None:
+        channel = c.MessageChannel()
+        c.expose(Spinner(), channel.port1)
+        remote = c.wrap(channel.port2)
+        _abort_soon([[0]], 0, 0).join()  # no Cancellation's flag: nothing to raise
+        for _ in range(100):
+            assert await remote.add(1, 2) == 3
+
+    run(go())
+
+
+def test_a_signal_from_an_endpoint_that_is_not_trusted_gets_no_interrupt_buffer(
+    interrupts: list[list[int]],
+) -> None:
+    """Whoever holds the interrupt buffer can interrupt any call: only calls from the worker's
+    starter (in Pyodide, its call port) hand it out, with the signal's flag."""
+
+    async def told(untrusted: bool) -> list[Any]:
+        """What the signal's port hears from a call on an endpoint so marked."""
+        channel = c.MessageChannel()
+        channel.port1.untrusted = untrusted  # type: ignore[attr-defined]
+        c.expose(Signals(), channel.port1)
+        argument, abort_port = _signal_argument()
+        heard: list[Any] = []
+        abort_port.add_listener(lambda event: heard.append(event.data))
+        abort_port.start()
+        assert (await _call_with(channel.port2, "check", argument))["value"] is False
+        await asyncio.sleep(0.01)
+        return heard
+
+    assert run(told(False)) == [{"interrupt": "buffer", "flag": [0]}]
+    assert run(told(True)) == []
+    assert len(interrupts) == 1

@@ -22,7 +22,7 @@ from typing import TypedDict
 
 import comlink_py
 from comlink_py import blocking
-from comlink_py.process import spawn
+from comlink_py.process import spawn, spawn_pool
 from typed_client import Api, Counter
 
 
@@ -69,6 +69,11 @@ async def spawned() -> None:
     reveal_type(remote.greet)  # R: def (name: str) -> _asyncio.Future[str]
     async with spawn("typed_client:Api") as untyped_child:
         reveal_type(untyped_child)  # R: comlink_py.aio.Remote[Any]
+    async with spawn_pool(2, "typed_client:Api", Api) as pool:
+        reveal_type(pool.remote)  # R: comlink_py.aio.Remote[typed_client.Api]
+        await pool.remote.add(1, "2")  # E: Argument 2 to "add" of "Api" has incompatible type "str"
+    untyped_pool = await spawn_pool(2, "typed_client:Api")
+    reveal_type(untyped_pool.remote)  # R: comlink_py.aio.Remote[Any]
 
 
 def blocking_misuse(port: comlink_py.Endpoint) -> None:

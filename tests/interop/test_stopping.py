@@ -8,6 +8,7 @@ from tests.interop.conftest import NodeRun
 # both take a few milliseconds.
 INTERRUPT_MS = 100 * 2
 CANCEL_MS = 50 * 2
+ABORT_SPIN_MS = 1000  # no bound named by the issue for an aborted synchronous call: a generous one
 
 
 def test_interrupt_does_nothing_while_starting_or_when_no_call_waits(stopping: NodeRun) -> None:
@@ -57,3 +58,25 @@ def test_an_abort_signal_reason_and_an_aborted_signal(stopping: NodeRun) -> None
     first, aborted = stopping["stopping.abort_signal_sync"]
     assert first == ["Cancellation", False]
     assert aborted == ["rejected", "AbortError"]  # check() raised it
+
+
+def test_an_abort_signal_interrupts_the_synchronous_code_of_its_call(stopping: NodeRun) -> None:
+    """No message reaches code that never returns to the event loop: the abort writes to the
+    worker's interrupt buffer, and Python raises AbortError in the call the signal was passed to."""
+    for check in ("stopping.abort_signal_spin", "stopping.abort_signal_spin_async"):
+        result = stopping[check]
+        # The reason is a message that the loop has not read yet: aborted comes from shared memory.
+        assert result["outcome"] == ["rejected", "AbortError", "the call was aborted"]
+        assert result["state"] == [True, None]
+        assert result["stoppedMs"] < ABORT_SPIN_MS, result  # unloaded: a few milliseconds
+        assert result["answeredMs"] < ABORT_SPIN_MS, result
+        assert result["next"] == 2
+
+
+def test_an_abort_signal_interrupts_no_other_call(stopping: NodeRun) -> None:
+    assert stopping["stopping.abort_signal_other_call"] == {
+        "runsOn": "running",
+        "spun": ["rejected", "AbortError"],
+        "waited": ["rejected", "AbortError"],
+        "next": 4,
+    }

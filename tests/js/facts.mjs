@@ -1,7 +1,9 @@
 // For tests/test_js_facts.py: `node facts.mjs COMMAND` reads a JSON argument from stdin and prints
 // a JSON answer. init: call listener.mjs's init with the facts (functions print as "function",
-// an error as "Name: message"); request-types: boot.mjs's REQUEST_TYPES; evaluate: evaluate a
+// an error as "Name: message"); request-types: boot.mjs's REQUEST_TYPES; abort: abort.mjs's handler
+// name and signal number; evaluate: evaluate a
 // script as Pyodide's run_js does (an indirect eval) and describe its value.
+import { ABORT_SIGNAL, ABORT_SIGNUM } from "../../js_shim/abort.mjs";
 import { REQUEST_TYPES } from "../../js_shim/boot.mjs";
 import { init } from "../../comlink_py/pyodide/listener.mjs";
 
@@ -18,6 +20,7 @@ const commands = {
     }
   },
   "request-types": () => [...REQUEST_TYPES],
+  abort: () => [ABORT_SIGNAL, ABORT_SIGNUM],
   evaluate: (script) => {
     const value = (0, eval)(script);
     return [typeof value, value.name];

@@ -35,9 +35,11 @@ await check("stopping.interrupt_idle", () => py.interrupt());
 await check("stopping.interrupt_sync", () => interrupted("spin"));
 await check("stopping.interrupt_async", () => interrupted("spin_async"));
 await check("stopping.idle_after_interrupts", async () => [py.interrupt(), await py.remote.add(2, 2)]);
-await check("stopping.abort_signal", async () => {
+/** Abort a call once it runs; say how it settled, how soon its finally ran (by the wall clock both
+ *  sides share) and it rejected, what the signal looked like there, and what comes next. */
+async function aborted(method) {
   const controller = new AbortController();
-  const call = settled(py.remote.until_aborted(controller.signal));
+  const call = settled(py.remote[method](controller.signal));
   await sleep(300);
   const begun = Date.now();
   controller.abort();
@@ -46,6 +48,25 @@ await check("stopping.abort_signal", async () => {
   const seen = await py.remote.signal_seen();
   const outcomeOf = [outcome[0], outcome[1]?.name, outcome[1]?.message];
   return { outcome: outcomeOf, stoppedMs: seen.stopped * 1000 - begun, answeredMs, state: seen.state, next: await py.remote.add(1, 1) };
+}
+
+await check("stopping.abort_signal", () => aborted("until_aborted"));
+await check("stopping.abort_signal_spin", () => aborted("spin_signal"));
+await check("stopping.abort_signal_spin_async", () => aborted("spin_signal_async"));
+await check("stopping.abort_signal_other_call", async () => {
+  // A's signal aborts while B spins: B runs on; A fails once B is over; then B's own abort stops B.
+  const a = new AbortController();
+  const b = new AbortController();
+  const waiting = settled(py.remote.wait_signal(a.signal));
+  await sleep(100);
+  const spinning = settled(py.remote.spin_signal(b.signal));
+  await sleep(200);
+  a.abort();
+  await sleep(300);
+  const runsOn = await Promise.race([spinning.then(() => "settled"), sleep(0).then(() => "running")]);
+  b.abort();
+  const [spun, waited] = await Promise.all([spinning, waiting]);
+  return { runsOn, spun: [spun[0], spun[1]?.name], waited: [waited[0], waited[1]?.name], next: await py.remote.add(2, 2) };
 });
 await check("stopping.abort_signal_await", async () => {
   const controller = new AbortController();

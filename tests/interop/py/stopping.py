@@ -72,6 +72,24 @@ class Api:
         """Awaiting the signal itself: the abort cancels this task all the same."""
         return await signal
 
+    def spin_signal(self, signal: Any) -> None:
+        """Run until the caller's signal aborts: the abort interrupts this loop."""
+        self.stopped = None
+        try:
+            while True:
+                pass
+        finally:
+            self.stopped = time.time()
+            self.signal_state = [signal.aborted, signal.reason]
+
+    async def spin_signal_async(self, signal: Any) -> None:
+        """The same loop in an async method, between two awaits."""
+        await asyncio.sleep(0)
+        self.spin_signal(signal)
+
+    async def wait_signal(self, signal: Any) -> None:
+        await asyncio.Event().wait()
+
     def signal_seen(self) -> Any:
         return {"stopped": self.stopped, "state": self.signal_state}
 
