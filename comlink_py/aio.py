@@ -23,7 +23,7 @@ from .protocol.codec import is_plain_atom
 from .protocol.endpoint import Endpoint, MessageEvent, close, start
 from .protocol.exposing import Dispatch, Exposer, Origin, answering
 from .protocol.handlers import PROXY_HANDLER, Thrown
-from .protocol.wrapping import Caller, Outcome
+from .protocol.wrapping import Caller
 from .pyodide.endpoint import js_endpoint
 from .resume import Resumer, resumer_for
 from .transport.clone import CLONE_ATOMS
@@ -435,27 +435,27 @@ class _Link:
         call = self.caller.answer(msg_id, value)
         if call is None:
             return False
-        _stop_timer(call)
-        resumer = self.resumer
-        if resumer is not None and not call.done():
-            resumer.resolve(call, value)
-        elif not call.done():
-            call.set_result(value)
-        if self.refs == 0 and not self.caller.pending:
-            self._release_unused()
+        self._answered(call, value, None)
         return True
 
     def _on_message(self, event: MessageEvent) -> None:
         settled = self.caller.receive(event.data, event.error)
-        if settled is None:
-            return
-        call, outcome = settled
+        if settled is not None:
+            call, outcome = settled
+            self._answered(call, outcome.value, outcome.error)
+
+    def _answered(self, call: _Call, value: Any, error: BaseException | None) -> None:
+        """Settle a call its answer named, its caller resumed at once where it may (see
+        comlink_py.resume), and release the peer if nothing holds or waits on it any more."""
         _stop_timer(call)
-        resumer = self.resumer  # set by the first call
-        if resumer is not None and outcome.error is None and not call.done():
-            resumer.resolve(call, outcome.value)
-        else:
-            _settle(call, outcome)
+        if not call.done():
+            resumer = self.resumer  # set by the first call
+            if error is not None:
+                call.set_exception(error)
+            elif resumer is not None:
+                resumer.resolve(call, value)
+            else:
+                call.set_result(value)
         if self.refs == 0 and not self.caller.pending:
             self._release_unused()
 
@@ -572,15 +572,6 @@ class _Link:
     def _release_if_unused(self) -> None:
         if self.refs == 0 and not self.caller.pending:
             self._release_unused()
-
-
-def _settle(future: asyncio.Future[Any], outcome: Outcome) -> None:
-    if future.done():
-        return
-    if outcome.error is not None:
-        future.set_exception(outcome.error)
-    else:
-        future.set_result(outcome.value)
 
 
 def _loop() -> asyncio.AbstractEventLoop:
