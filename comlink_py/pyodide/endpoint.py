@@ -352,11 +352,8 @@ class JsEndpoint:
         route = fast.routes.get(key) if fastpath.ENABLED else None
         if route is None and fastpath.ENABLED:  # routes are the interpreter's, known to every port
             route = fast.route(key, kind, list(path))
-        if route is None:  # switched off, or past the table's size: the request as wire.request builds it
-            wires: list[wire.WireValue] | None = None
-            if kind != wire.GET:
-                wires = [{"type": RAW, "value": arg} for arg in args]
-            self.post_message(wire.request(msg_id, kind, list(path), argument_list=wires))  # type: ignore[arg-type]
+        if route is None:  # switched off, or past the table's size: the request as a dict
+            self.post_message(call_message(msg_id, kind, path, None if kind == wire.GET else args))
         elif kind == wire.GET:
             self._js_call(msg_id, route, -1)
         elif not args:

@@ -232,7 +232,7 @@ def call_parts(parts: tuple[Any, ...], numbered: list[Any], kind: int) -> tuple[
 
 
 def call_message(msg_id: str, type_: str, path: Any, values: Any) -> dict[str, Any]:
-    """The request dict of call_parts' parts, as Comlink sent it."""
+    """A request dict from its parts (call_parts', or a call of atoms to post), in Comlink's key order."""
     message: dict[str, Any] = {"id": msg_id, "type": type_}
     if path is not None:
         message["path"] = list(path)
