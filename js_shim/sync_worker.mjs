@@ -90,8 +90,17 @@ const INTERRUPT_SLICE = 25;
  *  (pyodide.checkInterrupt, set by installSync). */
 let checkInterrupt = () => {};
 
-/** Whether `data` is Comlink's answer to request `id` carrying a primitive: {type: "RAW", value, id}. */
-function isPlainAnswer(data, id) {
+/** What awaitAnswer returns when it kept a plain answer's value. */
+const ANSWERED = 2;
+
+/** What take returns when no plain answer came: an object, which no plain answer is. */
+const NOT_PLAIN = Object.freeze({ notPlain: true });
+
+/** Whether `message` is Comlink's answer to request `id` on sub-channel `sub` carrying a
+ *  primitive: [sub, {type: "RAW", value, id}]. */
+function isPlainAnswer(message, sub, id) {
+  const data = message[1];
+  if (message[0] !== sub || message.length !== 2) return false;
   if (typeof data !== "object" || data === null || data.id !== id || data.type !== "RAW") return false;
   const keys = Object.keys(data);
   const value = data.value;
@@ -109,6 +118,9 @@ export class SharedLink {
     this.next = 2; // this side numbers its sub-channels evenly, the host oddly
     this.closed = false;
     this.answer = undefined; // the value of the last plain answer awaitAnswer took
+    this.held = null; // a message take() read but did not deliver
+    this.calls = 0; // the ids newId() made
+    this.callId = undefined;
     this.reader.listen((bytes) => this.deliver(bytes)).then(() => this.shut());
   }
 
@@ -158,35 +170,71 @@ export class SharedLink {
    * -1 if the channel is closed (every port has been told).
    */
   pump(ms) {
-    const bytes = this.arrival(ms);
-    if (bytes === null) {
-      if (this.reader.closed) this.shut();
-      return this.closed ? -1 : 0;
-    }
-    this.deliver(bytes);
+    const message = this.arrived(ms);
+    if (message === null) return this.closed ? -1 : 0;
+    this.dispatch(message);
     return 1;
   }
 
   /**
    * pump(ms) for a blocking call waiting for the answer to request `id` on sub-channel `sub`: if
    * that answer is plain (a RAW wire value of a primitive, the shape of most), it is not delivered
-   * as an event; its value is kept in `answer` and 2 returned. Python then reads one property
-   * instead of converting a message.
+   * as an event; its value is kept in `answer` and ANSWERED returned. Python then reads one
+   * property instead of converting a message.
    */
   awaitAnswer(sub, id, ms) {
-    const bytes = this.arrival(ms);
-    if (bytes === null) {
-      if (this.reader.closed) this.shut();
-      return this.closed ? -1 : 0;
-    }
-    const message = decode(bytes, (number) => this.sub(number));
-    const data = message[1];
-    if (message[0] === sub && message.length === 2 && isPlainAnswer(data, id)) {
-      this.answer = data.value;
-      return 2;
+    const message = this.arrived(ms);
+    if (message === null) return this.closed ? -1 : 0;
+    if (isPlainAnswer(message, sub, id)) {
+      this.answer = message[1].value;
+      return ANSWERED;
     }
     this.dispatch(message);
     return 1;
+  }
+
+  /**
+   * A blocking call of atoms in one call from Python (comlink_py.pyodide.shared's call_atoms):
+   * `postCall(id, ...parts)` (comlink_py's postCall, bound to sub-channel `sub`'s port) posts it
+   * with a new id, then take(sub, id, ms). Python registers nothing unless the answer is not plain.
+   */
+  call(postCall, sub, ms, ...parts) {
+    const id = this.newId();
+    postCall(id, ...parts);
+    return this.take(sub, id, ms);
+  }
+
+  /** A new request id, kept as `callId`: "sync-" and a number, never one of comlink_py's
+   *  Python ids (eight hex digits, then "-"). */
+  newId() {
+    this.callId = `sync-${this.calls++}`;
+    return this.callId;
+  }
+
+  /** The value of the plain answer to request `id` on sub-channel `sub` if it is what arrives
+   *  within `ms`; else NOT_PLAIN, and whatever arrived is held, undelivered, for the next pump or
+   *  awaitAnswer (Python first makes ready for it: the call pending, callbacks served inline). */
+  take(sub, id, ms) {
+    const message = this.arrived(ms);
+    if (message !== null && isPlainAnswer(message, sub, id)) return message[1].value;
+    this.held = message;
+    return NOT_PLAIN;
+  }
+
+  /** The next message within `ms` milliseconds, decoded (a held one first), or null: none came,
+   *  the channel closed (every port has been told) or it was malformed (reported, dropped). */
+  arrived(ms) {
+    const held = this.held;
+    if (held !== null) {
+      this.held = null;
+      return held;
+    }
+    const bytes = this.arrival(ms);
+    if (bytes === null) {
+      if (this.reader.closed) this.shut();
+      return null;
+    }
+    return this.decoded(bytes);
   }
 
   /** The next message's bytes within `ms` milliseconds, or null. It waits in slices, after each of
@@ -202,16 +250,22 @@ export class SharedLink {
     }
   }
 
+  /** What arrives while nothing blocks: a message a blocking call left held goes first. */
   deliver(bytes) {
-    if (bytes === null) return;
-    let message;
+    const held = this.held;
+    this.held = null;
+    if (held !== null) this.dispatch(held);
+    const message = this.decoded(bytes);
+    if (message !== null) this.dispatch(message);
+  }
+
+  decoded(bytes) {
     try {
-      message = decode(bytes, (sub) => this.sub(sub));
+      return decode(bytes, (sub) => this.sub(sub));
     } catch (error) {
       console.error("comlink_py: dropped a malformed message on a synchronous channel:", error);
-      return;
+      return null;
     }
-    this.dispatch(message);
   }
 
   dispatch(message) {

@@ -93,7 +93,11 @@ class WaitingEndpoint(Endpoint, Protocol):
     (a returned proxy) one that waits with this one, so that calls through it block too. An
     endpoint may also have ``wait_answer(msg_id, timeout)``: ``wait``, except that a plain answer to
     the request ``msg_id`` (a RAW wire value) is returned as its value instead of delivered, and
-    ``UNANSWERED`` when none came; a transport where delivering costs more uses it.
+    ``UNANSWERED`` when none came; a transport where delivering costs more uses it. And one may
+    have ``call_atoms(type, path, args, timeout)`` with ``called_id``: post a request that
+    ``Caller.atoms`` accepts, with an id of the endpoint's own, and wait up to ``timeout`` seconds
+    for its answer, all in one step; the value of a plain answer, or ``UNANSWERED`` with the id in
+    ``called_id`` and whatever came instead kept for the next ``wait`` or ``wait_answer``.
     """
 
     def wait(self, timeout: float) -> None: ...

@@ -78,14 +78,26 @@ class Caller(Generic[Token]):
         new id of a GET, APPLY or CONSTRUCT whose arguments are all atoms (None, bool, int, float,
         str), ``token`` then pending under it, to post as ``post_call(id, kind, path, args)``; None,
         with nothing pending, for any other request, which ``request`` builds."""
-        if kind not in _ATOM_CALLS or not transfer_handlers.only_built_in:  # a handler may take atoms
+        if not self.atoms(kind, args):
             return None
-        for arg in args:
-            if type(arg) not in WIRE_ATOMS:
-                return None
         msg_id = wire.new_id()
         self.pending[msg_id] = token
         return msg_id
+
+    @staticmethod
+    def atoms(kind: wire.MessageType, args: Sequence[Any]) -> bool:
+        """Whether a request is a GET, APPLY or CONSTRUCT whose arguments are all atoms, which the
+        transfer handlers leave alone: what ``request_atoms`` takes, or an endpoint's ``call_atoms``."""
+        if kind not in _ATOM_CALLS or not transfer_handlers.only_built_in:  # a handler may take atoms
+            return False
+        for arg in args:  # noqa: SIM110 (a generator costs more for the usual zero or one argument)
+            if type(arg) not in WIRE_ATOMS:
+                return False
+        return True
+
+    def expect(self, msg_id: str, token: Token) -> None:
+        """Pend ``token`` under ``msg_id``, the id of a request the endpoint posted (``call_atoms``)."""
+        self.pending[msg_id] = token
 
     def answer(self, msg_id: Any, value: Any) -> Token | None:
         """The call that a plain answer of an atom (``{"type": "RAW", "value": value, "id": msg_id}``)

@@ -19,6 +19,8 @@ def test_values_cross_as_in_the_async_path(sync: NodeRun) -> None:
         "echo": {"list": [1, "two", None], "flag": True, "nested": {"x": 1.5}},
         "bytes": [1, 2, 3],
         "awaited": 42,
+        "null": "JsNull",  # as the async path gives them (tests/interop/expected.py)
+        "bigint": ["JsBigInt", str(10**20)],
     }
 
 
@@ -35,7 +37,16 @@ def test_an_answer_of_64_mib_arrives_in_pieces(sync: NodeRun) -> None:
 
 
 def test_callbacks_are_served_while_the_call_blocks(sync: NodeRun) -> None:
-    assert sync["sync.callbacks"] == {"total": 30, "seen": [0, 1, 2]}
+    assert sync["sync.callbacks"] == {"total": 30, "kept_total": 10, "seen": [0, 1, 2, 0, 1]}
+
+
+def test_a_call_of_atoms_posts_and_waits_in_one_call_into_js(sync: NodeRun) -> None:
+    assert sync["sync.shortcut_taken"] == [3, ["APPLY"], True]
+
+
+def test_the_same_with_the_shortcuts_off(sync: NodeRun) -> None:
+    shortcut = {key: sync[f"sync.{key}"] for key in ("values", "errors", "callbacks")}
+    assert sync["sync.unshortcut"] == shortcut
 
 
 def test_returned_proxies_construct_assign_and_release(sync: NodeRun) -> None:

@@ -40,6 +40,15 @@ const host = {
   },
   makeCounter: () => Comlink.proxy(new Counter(0)),
   never,
+  nothing: () => null,
+  huge: () => 10n ** 20n,
+  keep(onStep) {
+    this.kept = onStep;
+  },
+  // A call of atoms only (the shortcut's shape) that calls back before it answers.
+  async walkKept(steps) {
+    return this.walk(steps, this.kept);
+  },
 };
 
 const lines = ["Ada", "Lovelace"];
@@ -51,6 +60,8 @@ await check("sync.values", () => remote.values());
 await check("sync.errors", () => remote.errors());
 await check("sync.big", () => remote.big(64 << 20));
 await check("sync.callbacks", () => remote.callbacks());
+await check("sync.shortcut_taken", () => remote.shortcut_taken());
+await check("sync.unshortcut", () => remote.unshortcut());
 await check("sync.proxies", () => remote.proxies());
 await check("sync.stdin", () => remote.stdin());
 await check("sync.no_buffer", () => remote.no_buffer());

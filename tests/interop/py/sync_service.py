@@ -46,11 +46,40 @@ class Service:
             "echo": wide,
             "bytes": list(host.echo(bytearray(b"\x01\x02\x03"))),
             "awaited": host.later(21),
+            "null": type(host.nothing()).__name__,
+            "bigint": [type(big := host.huge()).__name__, str(big)],
         }
 
     def errors(self) -> dict[str, Any]:
         caught = _error(host.fail)
         return {"type_error": caught[:2], "missing": _error(host.no_such_method)[0]}
+
+    def shortcut_taken(self) -> list[Any]:
+        """Whether a call of atoms went through the endpoint's call_atoms, and its one JS call."""
+        link = object.__getattribute__(host, "_link")
+        through = link.call_atoms
+        calls: list[str] = []
+
+        def counted(*args: Any) -> Any:
+            calls.append(args[0])
+            return through(*args)
+
+        link.call_atoms = counted
+        try:
+            answer = host.add(1, 2)
+        finally:
+            link.call_atoms = through
+        return [answer, calls, link.endpoint._call is not None]
+
+    def unshortcut(self) -> dict[str, Any]:
+        """values, errors and callbacks again, with the Pyodide fast path's shortcuts switched off."""
+        from comlink_py.pyodide import fastpath
+
+        fastpath.ENABLED = False
+        try:
+            return {"values": self.values(), "errors": self.errors(), "callbacks": self.callbacks()}
+        finally:
+            fastpath.ENABLED = True
 
     def big(self, size: int) -> list[Any]:
         data = host.big(size)
@@ -64,7 +93,9 @@ class Service:
             return step * 10
 
         total = host.walk(3, comlink_py.proxy(on_step))
-        return {"total": total, "seen": seen}
+        host.keep(comlink_py.proxy(on_step))
+        kept_total = host.walkKept(2)  # atoms only: the call's answer is not the first to arrive
+        return {"total": total, "kept_total": kept_total, "seen": seen}
 
     def proxies(self) -> dict[str, Any]:
         counter = host.makeCounter()
