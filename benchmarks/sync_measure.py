@@ -18,7 +18,9 @@ WARM_UP = 300
 #: A round is timed in this many batches, each as one span: a cross-origin isolated page's clock
 #: (performance.now(), which time.perf_counter() reads in Pyodide) counts in steps of 5 µs in
 #: Chromium, as coarse as the calls themselves, so single calls timed alone read 35 or 40, never 37.
-BATCHES = 20
+#: Batches of a few dozen calls keep the median's resistance to what comes now and then (a garbage
+#: collection, a time slice lost on a shared core) that one mean of every call would not have.
+BATCHES = 100
 
 
 def round_trip_us(call: Callable[[], Any], calls: int) -> float:
