@@ -42,8 +42,11 @@ ROWS = {
 
 
 class Bench:
-    async def measure(self, calls):
-        return json.dumps(await sync_measure.run(ROWS, host(), None, calls))
+    async def round(self, calls):
+        return json.dumps(await sync_measure.one_round(ROWS, host(), calls))
+
+    def rounds(self):
+        return json.dumps({"warm": sync_measure.WARM_ROUNDS, "rounds": sync_measure.ROUNDS})
 
     def long(self, row):
         ROWS[row]["sleep"](1000)
@@ -76,11 +79,21 @@ const askCoincident = (method, arg) =>
 
 try {
   await Promise.all([python.ready, coincidentReady]);
+  const { warm, rounds } = JSON.parse(await python.remote.rounds());
   window.syncBench = {
+    // Rounds of every row, coincident's among them, so that its worker has run as long as the
+    // others' when it is measured (Pyodide's optimised code comes seconds after the start); the
+    // first rounds are discarded, then the median of each row's.
     async measure(calls) {
-      const rows = JSON.parse(await python.remote.measure(calls));
-      rows.coincident = JSON.parse(await askCoincident("measure", calls)).coincident;
-      return rows;
+      const seen = {};
+      for (let round = 0; round < warm + rounds; round++) {
+        const times = JSON.parse(await python.remote.round(calls));
+        times.coincident = JSON.parse(await askCoincident("round", calls));
+        if (round < warm) continue;
+        for (const [row, us] of Object.entries(times)) (seen[row] ??= []).push(us);
+      }
+      const median = (values) => values.sort((a, b) => a - b)[values.length >> 1];
+      return Object.fromEntries(Object.entries(seen).map(([row, values]) => [row, { round_trip_us: median(values) }]));
     },
     long: (row) => (row === "coincident" ? askCoincident("long", null) : python.remote.long(row)),
   };
