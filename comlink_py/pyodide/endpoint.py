@@ -26,7 +26,17 @@ from ..protocol.wire import RAW, RESPONSE_KEYS
 from ..transport.clone import DataCloneError
 from . import fastpath
 from .buffer import JsArrayBuffer
-from .fastpath import FACTS, ID_BUFFER, FastPath, Kind, call_message, call_parts, post_call, post_flat
+from .fastpath import (
+    FACTS,
+    ID_BUFFER,
+    REPLIED,
+    FastPath,
+    Kind,
+    call_message,
+    call_parts,
+    post_call,
+    post_flat,
+)
 from .jsmodule import run_module
 
 __all__ = ["JsArrayBuffer", "JsEndpoint", "js_endpoint", "load_ffi", "window_endpoint"]
@@ -44,6 +54,7 @@ _PRIMITIVE, _PLAIN, _DECODE, _FLAT, _FLAT_NEW, _FLAT_UNNUMBERED, _CALL = (
     Kind.CALL.value,
 )
 _NOBODY = object()  # JsEndpoint._answering while no request is delivered
+_AWAITED = object()  # JsEndpoint._reply while a call is delivered and not yet answered
 
 # The JS event that tells a peer went away, by constructor name (Node only: browsers have none).
 _CLOSE_EVENTS = {"MessagePort": "close", "Worker": "exit"}
@@ -205,6 +216,7 @@ class JsEndpoint:
         "_numbered",
         "_post",
         "_py_listener",
+        "_reply",
         "closed",
         "port",
     )
@@ -225,6 +237,7 @@ class JsEndpoint:
         self._js_call: Any = None
         self._js_answer: Any = None
         self._answering: Any = _NOBODY  # the id of the request being delivered, if any
+        self._reply: Any = _NOBODY  # _AWAITED while a call is delivered, then its answer's value
         self._post: Any = None  # port.postMessage, looked up once: each FFI lookup costs
         self.closed = False
         self._listeners: tuple[Listener, ...] = ()  # replaced, never changed: delivery needs no copy
@@ -301,7 +314,10 @@ class JsEndpoint:
         as the exposing side does for most results. While request ``msg_id`` is being delivered,
         JS still holds its id, so the answer is posted without the id crossing back from Python."""
         if msg_id is self._answering and not self.closed:
-            self._js_answer(value)
+            if self._reply is _AWAITED:  # _deliver returns it to JS
+                self._reply = value
+            else:
+                self._js_answer(value)
         else:
             self.post_message({"type": RAW, "value": value, "id": msg_id})
 
@@ -410,7 +426,7 @@ class JsEndpoint:
 
     # -- JS callbacks --------------------------------------------------------------------------
 
-    def _deliver(self, origin: Any, kind: int, *parts: Any) -> None:
+    def _deliver(self, origin: Any, kind: int, *parts: Any) -> Any:
         # Exceptions must not reach JS: an error thrown in a Node 'message' handler kills the worker.
         try:
             # kind (see fastpath.Kind), all converted by Pyodide as arguments unless said: a request
@@ -423,13 +439,20 @@ class JsEndpoint:
                 on_call = self._call_listener
                 if on_call is not None and type_ in CHECKED_TYPES:
                     outer, self._answering = self._answering, msg_id  # the id JS holds while it delivers
+                    outer_reply, self._reply = self._reply, _AWAITED
                     try:  # inline, not a method: a call costs as much as a step here
                         on_call(origin if type(origin) is str else None, msg_id, type_, path, values)
                     except Exception:
                         log.exception("listener %r failed", on_call)
                     finally:
                         self._answering = outer
-                    return
+                        reply, self._reply = self._reply, outer_reply
+                    if reply is _AWAITED:
+                        return None
+                    # Answered while delivered: the value goes back as the result, and JS posts it
+                    # (see listener.mjs), instead of a second call from Python into JS.
+                    ID_BUFFER[REPLIED] = 1
+                    return reply
                 data = call_message(msg_id, type_, path, values)
             elif kind == _FLAT:
                 keys = self._numbered[parts[0]]

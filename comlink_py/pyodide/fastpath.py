@@ -26,6 +26,7 @@ __all__ = [
     "ID_BUFFER",
     "KEY_SETS",
     "LISTENER_NUMBERS",
+    "REPLIED",
     "ROUTES",
     "FastPath",
     "Kind",
@@ -71,6 +72,13 @@ FLAT_KEYS: Final = 16
 KEY_SETS: Final = 64
 ROUTES: Final = 256
 
+# Where JS listeners write the id of a request for Python to read (see idParts in listener.mjs):
+# one for all, as each is read before any other message can be delivered. Its byte REPLIED, after
+# the ids, is set when a request was answered while delivered: the answer's value is then what
+# JsEndpoint._deliver returns, which JS posts and clears the byte.
+REPLIED: Final = 256
+ID_BUFFER: Final = bytearray(REPLIED + 1)
+
 #: What listener.mjs's ``init`` takes.
 FACTS: Final = {
     "kinds": {kind.name: kind.value for kind in Kind},
@@ -80,11 +88,9 @@ FACTS: Final = {
     "callKeys": list(REQUEST_KEYS),
     "rawKeys": list(RAW_WIRE_VALUE_KEYS),
     "raw": RAW,
+    "replied": REPLIED,
 }
 
-# Where JS listeners write the id of a request for Python to read (see idParts in listener.mjs):
-# one for all, as each is read before any other message can be delivered.
-ID_BUFFER: Final = bytearray(256)
 
 # postFlat and postCall carry WIRE_ATOMS as arguments: Pyodide converts those as to_js would.
 _STRINGS = frozenset({str})

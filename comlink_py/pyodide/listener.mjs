@@ -28,7 +28,9 @@
 // registered; a length or count of -1 leaves that key out. to_js takes about four times as long.
 // answer(value) posts {type: "RAW", value, id} with the id of the request being delivered, held in
 // JS: a request answered while it is delivered (any call with a result at hand) never converts its
-// id back from Python.
+// id back from Python. A call that reached Python as a request's parts and was answered while
+// delivered does not even call it: deliver returns the value, with the byte `replied` of the id
+// buffer set, and the listener posts it.
 
 /** What stands in for an ArrayBuffer while Python converts a message. A message cannot carry an
  *  instance of it (structured cloning keeps no classes), so its name is unambiguous. */
@@ -57,7 +59,7 @@ const KIND_NAMES = [
  * and the most keys of a flat object that cross as call arguments, callKeys: a request's key order,
  * rawKeys: a RAW wire value's key order, raw: the RAW wire value type }.
  */
-function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys, raw }) {
+function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys, raw, replied }) {
   const names = Object.keys(kinds).sort();
   const numbered = names.every((name) => Number.isInteger(kinds[name]));
   if (!numbered || names.join() !== [...KIND_NAMES].sort().join()) {
@@ -119,15 +121,27 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
   const useIdBuffer = (proxy) => {
     idProxy = proxy;
   };
-  const idParts = (id) => {
+  const idView = () => {
     if (idBytes.length === 0) {
       // Not yet, or the WebAssembly memory grew, which detaches every view of it.
       idBuffer?.release();
       idBuffer = idProxy.getBuffer("u8");
       idBytes = idBuffer.data;
     }
+    return idBytes;
+  };
+  // Whether the request just delivered was answered while delivered (Python set the byte after the
+  // ids), its answer's value being what deliver returned; the byte is cleared.
+  const wasAnswered = () => {
+    const bytes = idView();
+    if (bytes[replied] === 0) return false;
+    bytes[replied] = 0;
+    return true;
+  };
+  const idParts = (id) => {
+    idView();
     const length = id.length;
-    if (length > idBytes.length) return [-1, id];
+    if (length > replied) return [-1, id];
     for (let i = 0; i < length; i++) {
       const code = id.charCodeAt(i);
       if (code > 255) return [-1, id]; // not Latin-1: its bytes would not decode to it
@@ -218,8 +232,12 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
             const outer = current;
             current = data.id;
             try {
-              if (number >= 0) return deliver(origin, CALL, ...id, number, ...rest);
-              return deliver(origin, number === NEW ? CALL_NEW : CALL_UNNUMBERED, ...id, ...route, ...rest);
+              const value =
+                number >= 0
+                  ? deliver(origin, CALL, ...id, number, ...rest)
+                  : deliver(origin, number === NEW ? CALL_NEW : CALL_UNNUMBERED, ...id, ...route, ...rest);
+              if (wasAnswered()) answer(value);
+              return;
             } finally {
               current = outer;
             }

@@ -224,3 +224,33 @@ async def check_the_shortcuts_serve_every_endpoint_alike() -> None:
         far.port1.close()
         near.port1.close()
     assert results == [[2, 3, 3, 3]] * 4, results
+
+
+async def check_an_answer_at_hand_goes_back_as_the_listeners_result() -> None:
+    """A call answered while it is delivered returns its value to the JS listener, which posts the
+    answer: Python makes no second call into JS for it (with the shortcuts off it does)."""
+    from comlink_py.pyodide import fastpath
+
+    Comlink = await _comlink()
+    node_endpoint = await _node_endpoint()
+    seen = []
+    for enabled in (True, False):
+        fastpath.ENABLED = enabled
+        try:
+            channel = js.MessageChannel.new()
+            endpoint = JsEndpoint(channel.port2)
+            comlink_py.expose(Counter(), endpoint)
+            answered = endpoint._js_answer
+            calls = []
+
+            def counted(value: Any, answered: Any = answered, calls: list[Any] = calls) -> None:
+                calls.append(value)
+                answered(value)
+
+            endpoint._js_answer = counted
+            api = Comlink.wrap(node_endpoint(channel.port1))
+            seen.append([await api.add(2), await api.add(3), await api.count, bool(calls)])
+        finally:
+            fastpath.ENABLED = True
+        channel.port1.close()
+    assert seen == [[2, 5, 5, False], [2, 5, 5, True]], seen
