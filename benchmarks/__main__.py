@@ -29,7 +29,7 @@ from . import browser, cpython_rows, life_rows, report, streams, sync_rows
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_JSON = HERE / "results" / "latest.json"
-NODE_ROWS = ("1", "2", "2p", "3", "3s", "3f", "4", "4s", "4f", "5")
+NODE_ROWS = ("1", "2", "2p", "3", "3s", "3f", "3u", "4", "4s", "4f", "5")
 ALL_ROWS = (
     *NODE_ROWS,
     *cpython_rows.ROWS,

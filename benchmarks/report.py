@@ -16,6 +16,7 @@ ROW_NAMES = {
     "3": "JS Comlink -> comlink_py (Pyodide)",
     "3s": "JS Comlink -> comlink_py (Pyodide), shortcuts off",
     "3f": "JS Comlink -> bare Python (floor of 3)",
+    "3u": "JS Comlink exposing Python functions (no comlink_py)",
     "4": "comlink_py (Pyodide) -> JS Comlink",
     "4s": "comlink_py (Pyodide) -> JS Comlink, shortcuts off",
     "4f": "bare Python -> JS Comlink (floor of 4)",

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NODE_ROWS = ["1", "2", "2p", "3", "3s", "3f", "4", "4s", "4f", "5"]
+NODE_ROWS = ["1", "2", "2p", "3", "3s", "3f", "3u", "4", "4s", "4f", "5"]
 PYTHON_ROWS = ["6a", "6b"]
 PROCESS_ROWS = ["7a", "7b"]  # bench_process.py: no payloads, up to 100 calls in flight
 BROWSER_ROWS = ["b2", "b2p", "b3"]  # a page in headless Chromium (benchmarks/browser.py)

@@ -6,8 +6,9 @@
 //
 // Rows: 1 raw postMessage, 2 JS Comlink -> JS Comlink, 3 JS Comlink -> comlink_py (Pyodide),
 // 4 comlink_py (Pyodide) -> JS Comlink, 5 comlink_py <-> comlink_py (two Pyodide workers), and the
-// floors of 3 and 4 (3f, 4f: a bare Python peer in Pyodide, see ../floor.py), and 2p, the control
-// of 3: row 2 with a worker that has loaded Pyodide (comlink_pyodide_worker.mjs).
+// floors of 3 and 4 (3f, 4f: a bare Python peer in Pyodide, see ../floor.py), 2p, the control
+// of 3: row 2 with a worker that has loaded Pyodide (comlink_pyodide_worker.mjs), and 3u, the
+// users' way without comlink_py: JS Comlink exposing Python functions (comlink_python_functions_worker.mjs).
 // Every row crosses the same transport: MessagePorts between worker threads of one process. The
 // no-op round trips of all rows are measured in interleaved rounds, so that load from elsewhere on
 // the machine, which comes and goes, weighs on every row alike.
@@ -108,6 +109,9 @@ const rows = {
   },
   async 2() {
     return jsDriver(Comlink.wrap(nodeEndpoint(jsWorker("comlink_worker.mjs"))), Comlink.transfer);
+  },
+  async "3u"() {
+    return jsDriver(Comlink.wrap(nodeEndpoint(jsWorker("comlink_python_functions_worker.mjs"))), Comlink.transfer);
   },
   async "2p"() {
     return jsDriver(Comlink.wrap(nodeEndpoint(jsWorker("comlink_pyodide_worker.mjs"))), Comlink.transfer);
