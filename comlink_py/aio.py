@@ -20,8 +20,8 @@ from . import debug
 from .abort import ABORT_HANDLER, PERFORM, AbortError, Cancellation
 from .protocol import wire
 from .protocol.codec import is_plain_atom
-from .protocol.endpoint import Endpoint, MessageEvent, close, start
-from .protocol.exposing import Dispatch, Exposer, Origin, answering
+from .protocol.endpoint import UNANSWERED, Endpoint, MessageEvent, PlannedCall, close, start
+from .protocol.exposing import Dispatch, Exposer, Origin, RoutePlan, answering
 from .protocol.handlers import PROXY_HANDLER, Thrown
 from .protocol.wrapping import Caller
 from .pyodide.endpoint import js_endpoint
@@ -97,6 +97,24 @@ class Exposed:
         if dispatch is not None:
             self._run(dispatch)
 
+    def _planner(self, kind: str, path: Sequence[str]) -> PlannedCall | None:
+        """What serves the later requests of a route that ``Exposer.plan`` can plan (see
+        ``Endpoint``'s ``add_call_listener``)."""
+        plan = self._exposer.plan(kind, path)
+        return None if plan is None else partial(self._run_planned, plan)
+
+    def _run_planned(self, plan: RoutePlan, arguments: list[Any], id_of: Callable[[], Any]) -> Any:
+        try:
+            result = self._exposer.run_plan(plan, arguments)
+        except Exception as error:
+            result = Thrown(error)
+        except BaseException as error:  # KeyboardInterrupt from an interrupt: this call's error only
+            result = Thrown(_interrupted(error))
+        if is_plain_atom(result) and not ABORT_HANDLER.received and not self.closed:
+            return result
+        self._finish(Dispatch(id_of(), wire.APPLY, None, None, (plan.name,), arguments), result)
+        return UNANSWERED
+
     def _run(self, dispatch: Dispatch) -> None:
         exposer = self._exposer
         if dispatch.request is None and dispatch.type == wire.CANCEL:
@@ -108,6 +126,10 @@ class Exposed:
             result = Thrown(error)
         except BaseException as error:  # KeyboardInterrupt from an interrupt: this call's error only
             result = Thrown(_interrupted(error))
+        self._finish(dispatch, result)
+
+    def _finish(self, dispatch: Dispatch, result: Any) -> None:
+        """Answer a performed request with its result, or run it on as a task if it awaits."""
         signals = ABORT_HANDLER.claim() if ABORT_HANDLER.received else None  # the call's AbortSignals
         if type(result) not in CLONE_ATOMS and inspect.isawaitable(result):
             if signals is not None and any(signal.aborted for signal in signals):
@@ -305,7 +327,7 @@ def expose(
     ep.add_listener(handle._on_message)
     add_call_listener = getattr(ep, "add_call_listener", None)
     if add_call_listener is not None:
-        add_call_listener(handle._on_call)
+        add_call_listener(handle._on_call, handle._planner)
     start(ep)
     return handle
 

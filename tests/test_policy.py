@@ -7,7 +7,11 @@ escaped. The same walk runs in real Pyodide in tests/interop/test_hostile.py.
 
 from __future__ import annotations
 
+import gc
+import inspect
 import json
+import types
+from collections import abc
 from typing import Any
 
 import pytest
@@ -439,3 +443,115 @@ def test_a_request_the_transport_checked_meets_exactly_the_refusals_of_a_parsed_
             return _outcome(exposer, dispatch)
 
     assert outcome(checked=True) == outcome(checked=False)
+
+
+# -- route plans ------------------------------------------------------------------------------
+
+
+def _gateway_method(root: Any) -> Any:
+    return types.MethodType(eval, "1+1")  # run, it would give 2: the policy must refuse it
+
+
+def _class_swap(root: Any) -> None:
+    class Other(type(root)):  # type: ignore[misc]
+        def keep(self, value: Any) -> str:
+            return "other"
+
+    root.__class__ = Other
+
+
+def _rename(root: Any, name: str) -> None:
+    func = getattr(type(root), name)
+    func.__module__, func.__qualname__ = "builtins", "eval"
+
+
+def _register_as_mapping(root: Any, name: str) -> None:
+    abc.Mapping.register(type(root))
+
+
+def _cell_func(root: Any, name: str) -> None:
+    setattr(type(root), name, property(lambda self: eval))
+
+
+def _fresh_api() -> Any:
+    """An Api whose class and methods are its own, so that a mutation changes nothing shared."""
+
+    def own(func: Any) -> Any:
+        copy = types.FunctionType(func.__code__, func.__globals__, func.__name__, func.__defaults__)
+        copy.__qualname__ = func.__qualname__
+        return copy
+
+    methods = {name: own(vars(hostile_graph.Api)[name]) for name in PLANNED}
+    return type("Fresh", (hostile_graph.Api,), methods)()
+
+
+# What may change between a route's plan and a request of it: each on a class made for the example.
+MUTATIONS: dict[str, Any] = {
+    "nothing": lambda root, name: None,
+    "an instance attribute eval": lambda root, name: setattr(root, name, eval),
+    "an instance attribute, a plain function": lambda root, name: setattr(root, name, lambda *a: len(a)),
+    "an instance attribute, a frame": lambda root, name: setattr(root, name, hostile_graph._frame()),
+    "an instance attribute, eval bound as a method": lambda root, name: setattr(
+        root, name, _gateway_method(root)
+    ),
+    "the class swapped": lambda root, name: _class_swap(root),
+    "the function renamed eval": _rename,
+    "the class's method replaced": lambda root, name: setattr(type(root), name, lambda self, *a: "replaced"),
+    "a property returning eval": _cell_func,
+    "the class registered as a Mapping": _register_as_mapping,
+}
+PLANNED = ("rows", "make", "hand_out", "hand_out_gen", "keep", "work")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(PLANNED),
+    mutation=st.sampled_from(sorted(MUTATIONS)),
+    args=st.lists(st.sampled_from([0, 1, "1+1", None, "x"]), max_size=2),
+)
+def test_a_route_plan_meets_exactly_the_refusals_of_the_checked_path(
+    name: str, mutation: str, args: list[Any]
+) -> None:
+    """Exposer.run_plan (the JS listener's planned routes) serves and refuses exactly what the
+    general path does, whatever changed on the object after the route was planned."""
+
+    def outcome(planned: bool) -> tuple[str, Any]:
+        root = _fresh_api()
+        exposer = Exposer(root, c.MessageChannel().port1, lambda obj, ep: None)
+        plan = exposer.plan(wire.APPLY, (name,))
+        assert plan is not None
+        MUTATIONS[mutation](root, name)
+        gc.collect()  # earlier examples' objects (frames, generators) finalized outside the watch
+        with ORACLE.watch():
+            try:
+                if planned:  # counted as performing, so that the oracle's audit hook watches it
+                    ORACLE.performing += 1
+                    try:
+                        result = exposer.run_plan(plan, list(args))
+                    finally:
+                        ORACLE.performing -= 1
+                else:
+                    result = exposer.perform(exposer.receive_call(None, "1", wire.APPLY, (name,), list(args)))
+            except Exception as error:
+                return type(error).__name__, str(error)
+        if inspect.isawaitable(result):
+            result.close()  # type: ignore[attr-defined]
+        return "value", result if type(result) in WIRE_ATOMS else type(result).__name__
+
+    assert outcome(planned=True) == outcome(planned=False)
+
+
+def test_only_a_method_of_the_exposed_object_itself_is_planned() -> None:
+    root = hostile_graph.Api()
+    plan = Exposer(root, c.MessageChannel().port1, lambda obj, ep: None).plan
+    assert plan(wire.APPLY, ("keep",)) is not None
+    assert plan(wire.GET, ("keep",)) is None  # an APPLY only
+    assert plan(wire.APPLY, ("counter", "increment")) is None  # one step only
+    assert plan(wire.APPLY, ("fn",)) is None  # an instance attribute: read now, checked as ever
+    assert plan(wire.APPLY, ("_secret",)) is None
+    strict = Exposer(root, c.MessageChannel().port1, lambda obj, ep: None, strict=True)
+    assert strict.plan(wire.APPLY, ("keep",)) is None
+    assert (
+        Exposer({"keep": len}, c.MessageChannel().port1, lambda obj, ep: None).plan(wire.APPLY, ("keep",))
+        is None
+    )

@@ -13,18 +13,19 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
+from types import FunctionType, MethodType
 from typing import TYPE_CHECKING, Any
 
 from . import wire
 from .codec import from_wire, is_plain_atom, to_wire
 from .handlers import Kwargs, ProxyMarked, Thrown, Transferred, finalizer
-from .policy import Policy
+from .policy import USER, Policy, _is_gateway, kind_of
 from .wire import APPLY, CONSTRUCT, ENDPOINT, GET, RAW, SET, ProtocolError
 
 if TYPE_CHECKING:
     from .endpoint import Endpoint, MessageEvent
 
-__all__ = ["CHECKED_TYPES", "Dispatch", "Exposer", "Origin", "answering", "is_allowed_origin"]
+__all__ = ["CHECKED_TYPES", "Dispatch", "Exposer", "Origin", "RoutePlan", "answering", "is_allowed_origin"]
 
 log = logging.getLogger("comlink_py")
 
@@ -55,6 +56,19 @@ class Dispatch:
     error: Exception | None = None
     path: Sequence[str] = ()
     arguments: list[Any] | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class RoutePlan:
+    """What ``Exposer.plan`` found for a route: the exposed object's type, the method's name, and
+    its function with the module and name the policy judged it by; the abstract-class cache token."""
+
+    cls: type
+    name: str
+    func: FunctionType
+    module: str
+    qualname: str
+    token: object
 
 
 #: The exposer whose answer is being encoded, if any: a ``proxy()`` handed out in it is served
@@ -198,6 +212,51 @@ class Exposer:
             self.serve(self.obj, near)
             return Transferred(far, [far])
         return None  # RELEASE
+
+    # -- route plans --------------------------------------------------------------------------
+
+    def plan(self, kind: str, path: Sequence[str]) -> RoutePlan | None:
+        """A plan for the requests of a route that ``run_plan`` can serve with fewer checks, or None.
+        Only an APPLY of a method of the exposed object itself (``remote.method(...)``), under the
+        default policy: decided from the types, never from a value read now (no getter runs)."""
+        policy = self.policy
+        if kind != APPLY or len(path) != 1 or policy is None or policy.strict or not self._any_origin:
+            return None
+        name = path[0]
+        root = self.obj
+        cls = type(root)
+        if name[:1] == "_" or cls is ProxyMarked or kind_of(root) != USER or _indexing(cls) is not _OTHER:
+            return None
+        func = next((vars(k)[name] for k in cls.__mro__ if name in vars(k)), None)
+        if type(func) is not FunctionType or _is_gateway(func):
+            return None
+        return RoutePlan(cls, name, func, func.__module__, func.__qualname__, abc.get_cache_token())
+
+    def run_plan(self, plan: RoutePlan, args: list[Any]) -> Any:
+        """``perform`` for a request of ``plan``'s route, exactly as strict. While the exposed object
+        has the plan's type (and no abstract class gained a registration), the policy's step checks
+        decide as they did for the plan; if the method read now is the plan's function, as named
+        then, the checks of the value reached decide as they did too. Anything else is checked
+        as ``perform`` checks it, on the value in hand (nothing is read twice)."""
+        root = self.obj
+        if type(root) is not plan.cls or abc.get_cache_token() != plan.token:
+            target = self.resolve((plan.name,))
+        else:
+            target = getattr(root, plan.name)
+            func = plan.func
+            if not (
+                type(target) is MethodType
+                and target.__func__ is func
+                and func.__module__ is plan.module
+                and func.__qualname__ is plan.qualname
+            ):
+                target = self.policy.check_reached(target, plan.name)  # type: ignore[union-attr]
+            else:
+                return target(*args)
+        if not callable(target):
+            raise TypeError(f"{plan.name} is not callable")
+        self.policy.check_call(target, False, reached=True)  # type: ignore[union-attr]
+        return target(*args)
 
     # -- paths --------------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@
 // about as much as a value); useIdBuffer(proxy) gives JS the buffer where listeners write the ids of
 // requests; keptName is the class name by which Python knows a kept buffer.
 //
-// listen(deliver, domStyle) -> the JS message listener. It hands Python the origin, a kind and the
+// listen(deliver, domStyle) -> [the JS message listener, setPlan(route, plan), clearPlans()]. The
+// listener hands Python the origin, a kind and the
 // data in one call, the cheapest way the data allows (JsEndpoint._deliver reads the kinds): a
 // primitive, a plain object of primitives (most answers) and a Comlink request of primitives (most
 // calls) go as arguments, which Pyodide converts on the way, with the key set or route as a number
@@ -116,6 +117,7 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
   // the rest of the call's arguments (and milliseconds while V8 collects after a large
   // ArrayBuffer arrived), where Python decodes the buffer's bytes in a fraction of that.
   let idProxy = null;
+  let held; // the id of the innermost call being delivered, on any port: its characters are in the buffer
   let idBuffer = null;
   let idBytes = new Uint8Array(0);
   const useIdBuffer = (proxy) => {
@@ -218,7 +220,10 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
         node.number = count++;
         return NEW;
       };
-      return (arg) => {
+      // Route plans (see JsEndpoint._run_plan): Python functions that serve a numbered route's
+      // requests in its place, given (with setPlan) once Python has planned the route.
+      const plans = [];
+      const listener = (arg) => {
         const data = domStyle ? arg.data : arg;
         const origin = domStyle && arg.origin ? arg.origin : undefined; // Node's ports say ""
         if (typeof data !== "object" || data === null) return deliver(origin, PRIMITIVE, data);
@@ -230,16 +235,22 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
             const [id, route, rest] = call;
             const number = numberOf(routes, route);
             const outer = current;
-            current = data.id;
+            const outerHeld = held;
+            current = held = data.id;
             try {
-              const value =
-                number >= 0
-                  ? deliver(origin, CALL, ...id, number, ...rest)
-                  : deliver(origin, number === NEW ? CALL_NEW : CALL_UNNUMBERED, ...id, ...route, ...rest);
+              const plan = number >= 0 ? plans[number] : undefined;
+              let value;
+              if (plan !== undefined) value = plan(...id, number, ...rest);
+              else if (number >= 0) value = deliver(origin, CALL, ...id, number, ...rest);
+              else value = deliver(origin, number === NEW ? CALL_NEW : CALL_UNNUMBERED, ...id, ...route, ...rest);
               if (wasAnswered()) answer(value);
               return;
             } finally {
               current = outer;
+              held = outerHeld;
+              // A call delivered inside another (on any port): the outer one's id back in the
+              // buffer, where Python reads it if that call answers late.
+              if (outerHeld !== undefined) idParts(outerHeld);
             }
           }
           // Few keys only: they cross as call arguments, and a call takes only so many.
@@ -264,6 +275,13 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
           for (let i = 0; i < undo.length; i += 3) put(undo[i], undo[i + 1], undo[i + 2]);
         }
       };
+      const setPlan = (number, plan) => {
+        plans[number] = plan;
+      };
+      const clearPlans = () => {
+        plans.length = 0;
+      };
+      return [listener, setPlan, clearPlans];
     };
     // The messages are built by assignments: an answer built as an object literal took
     // milliseconds to post in Node while V8 was under the pressure of a large ArrayBuffer that had

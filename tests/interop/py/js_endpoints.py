@@ -254,3 +254,26 @@ async def check_an_answer_at_hand_goes_back_as_the_listeners_result() -> None:
             fastpath.ENABLED = True
         channel.port1.close()
     assert seen == [[2, 5, 5, False], [2, 5, 5, True]], seen
+
+
+async def check_a_planned_route_is_served_by_its_plan_and_refused_as_ever() -> None:
+    """A method of the exposed object called again is served by its route's plan, which the JS
+    listener calls; replaced on the instance by eval, the same route is refused as it always was."""
+    Comlink = await _comlink()
+    node_endpoint = await _node_endpoint()
+    channel = js.MessageChannel.new()
+    endpoint = JsEndpoint(channel.port2)
+    counter = Counter()
+    comlink_py.expose(counter, endpoint)
+    api = Comlink.wrap(node_endpoint(channel.port1))
+    results = [await api.add(1), await api.add(2), await api.add(3)]
+    planned = [number for number, run in endpoint._plans.items() if run is not None]
+    counter.add = eval  # type: ignore[method-assign]
+    try:
+        await api.add("1+1")
+        refused = "not refused"
+    except Exception as error:
+        refused = str(error)
+    channel.port1.close()
+    assert results == [1, 3, 6] and len(planned) == 1, (results, planned)
+    assert "PermissionError" in refused, refused
