@@ -246,6 +246,9 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
               if (wasAnswered()) answer(value);
               return;
             } finally {
+              // Cleared whatever happened: an interrupt raised in Python between its setting the
+              // byte and returning would otherwise make the next call look answered.
+              idView()[replied] = 0;
               current = outer;
               held = outerHeld;
               // A call delivered inside another (on any port): the outer one's id back in the
