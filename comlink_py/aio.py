@@ -13,7 +13,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable, Generator, Hashable, Sequence
 from functools import partial
-from types import FrameType
+from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast, overload
 
 from . import debug
@@ -24,7 +24,7 @@ from .protocol.endpoint import UNANSWERED, Endpoint, MessageEvent, PlannedCall, 
 from .protocol.exposing import Dispatch, Exposer, Origin, RoutePlan, answering
 from .protocol.handlers import PROXY_HANDLER, Thrown
 from .protocol.wrapping import Caller
-from .pyodide.endpoint import js_endpoint
+from .pyodide.endpoint import JsEndpoint, js_endpoint
 from .resume import Resumer, resumer_for
 from .transport.clone import CLONE_ATOMS
 
@@ -177,7 +177,7 @@ class Exposed:
         self, dispatch: Dispatch, awaitable: Awaitable[Any], signals: list[Cancellation] | None
     ) -> None:
         try:
-            result = await (awaitable if signals is None else _signalled(awaitable, signals))
+            result = await _awaited(awaitable, signals)
         except asyncio.CancelledError as error:
             if dispatch.id not in self._tasks:  # cancelled by the peer, which no longer waits
                 raise
@@ -247,8 +247,11 @@ def _discard(awaitable: Awaitable[Any]) -> None:
 _task_signals: dict[asyncio.Task[Any], list[Cancellation]] = {}
 
 
-async def _signalled(awaitable: Awaitable[Any], signals: list[Cancellation]) -> Any:
-    """Await a call's awaitable with its signals noted as the running task's (see abort_interrupt)."""
+async def _awaited(awaitable: Awaitable[Any], signals: list[Cancellation] | None) -> Any:
+    """Await a call's awaitable: the call's own code runs below this frame (see ``_call_code``),
+    with its signals, if any, noted as the running task's (see ``abort_interrupt``)."""
+    if signals is None:
+        return await awaitable
     task = asyncio.current_task()
     assert task is not None  # _settle runs as a task
     _task_signals[task] = signals
@@ -263,30 +266,56 @@ def abort_interrupt(signum: int, frame: FrameType | None) -> None:
     flagged an aborted signal and wrote to the interrupt buffer. Raise ``AbortError`` in the call
     running now if the signal is one of its own; anywhere else do nothing (a call that awaits is
     cancelled once the abort's message arrives)."""
-    for signal in _running_signals(frame):
+    code = _call_code(frame)
+    if code is PERFORM:
+        signals = ABORT_HANDLER.received
+    elif code is _AWAITED:
+        task = asyncio.current_task()
+        signals = _task_signals.get(task, []) if task is not None else []
+    else:
+        return
+    for signal in signals:
         if signal.interrupted:
             raise AbortError(signal.message)
 
 
-def _running_signals(frame: FrameType | None) -> list[Cancellation]:
-    """The signals of the call whose code runs in ``frame``: a synchronous call's while
-    ``Exposer.perform`` is on the stack (never in the glue around it, which must answer the call),
-    else those of the running task's call."""
+def interrupting(frame: FrameType | None) -> bool:
+    """Whether ``KeyboardInterrupt`` (the shim's ``interrupt()``) may be raised in ``frame``: only
+    in a call's own code, where the call is answered with it. Raised in the code that delivers a
+    request or sends an answer, it would leave the call unanswered (or stop the worker); raised in
+    ``perform`` itself, it could drop the coroutine an ``async`` method has just returned."""
+    return frame is not None and frame.f_code not in _CALLS and _call_code(frame) is not None
+
+
+def _call_code(frame: FrameType | None) -> CodeType | None:
+    """Of the frames below which a call's own code runs (``Exposer.perform`` and ``run_plan``
+    for a synchronous call, ``_awaited`` for a task), the one ``frame`` runs under, if it runs
+    under one before any frame that serves calls (``_SERVING``): their callers answer the call
+    with whatever they raise, which no code serving calls does."""
     while frame is not None:
         code = frame.f_code
-        if code is PERFORM:
-            return ABORT_HANDLER.received
-        if code is _RUN:
-            return []
+        if code in _CALLS:
+            return code
+        if code in _SERVING:
+            return None
         frame = frame.f_back
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no event loop runs
-        return []
-    return _task_signals.get(task, []) if task is not None else []
+    return None
 
 
-_RUN: Final = Exposed._run.__code__
+_AWAITED: Final = _awaited.__code__
+_CALLS: Final = frozenset({PERFORM, Exposer.run_plan.__code__, _AWAITED})
+#: Where the code that serves calls begins: a Pyodide endpoint's entries from JS (a request nested
+#: in a blocking call is delivered under the frames of the call that blocks) and the exposing glue.
+_SERVING: Final = frozenset(
+    function.__code__
+    for function in (
+        JsEndpoint._deliver,
+        JsEndpoint._run_plan,
+        Exposed._run,
+        Exposed._run_planned,
+        Exposed._settle,
+    )
+)
 
 
 def _interrupted(error: BaseException) -> BaseException:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import ast
 import signal
 import sys
-from typing import Any
+from types import FrameType
+from typing import Any, Final
 
 from . import abort, aio
 from .aio import Remote, wrap
@@ -73,13 +74,19 @@ def host() -> Remote[Any]:
     return _host
 
 
+#: The byte of the interrupt buffer where Python notes that it raised the shim's interrupt (see
+#: ``interrupter`` in js_shim/boot.mjs, which writes 2 at index 0 until it reads 1 here).
+INTERRUPT_RAISED: Final = 1
+
+
 def set_interrupt_buffer(buffer: Any) -> None:
-    """Let an ``AbortSignal`` interrupt the synchronous code of the call it was passed to: the shim
-    calls this with the buffer it gave ``pyodide.setInterruptBuffer`` (a ``Uint8Array`` over a
-    ``SharedArrayBuffer``). The ``Cancellation`` of a call that arrives on the default endpoint (the
-    starter's call port) then hands the caller this buffer and a flag of its own, and an abort
-    raises ``AbortError`` in the call that received the signal, if it runs. Calls from elsewhere
-    get no buffer: with it a peer could interrupt any call."""
+    """Let the shim's ``interrupt()`` and an ``AbortSignal`` stop the synchronous code of a call:
+    the shim calls this with the buffer it gave ``pyodide.setInterruptBuffer`` (a ``Uint8Array``
+    over a ``SharedArrayBuffer``). ``interrupt()`` raises ``KeyboardInterrupt`` in the code of the
+    call running now, and only there (``keyboard_interrupt``). The ``Cancellation`` of a call that
+    arrives on the default endpoint (the starter's call port) hands the caller this buffer and a
+    flag of its own, and an abort raises ``AbortError`` in the call that received the signal, if
+    it runs. Calls from elsewhere get no buffer: with it a peer could interrupt any call."""
 
     def new_flag() -> Any:
         js = load_ffi().js  # on first use, as everywhere: start-up makes no proxies
@@ -88,8 +95,17 @@ def set_interrupt_buffer(buffer: Any) -> None:
     def trusted(endpoint: Any) -> bool:  # the starter's call port; others get no buffer
         return bool(getattr(endpoint, "identity", None) == default_endpoint().identity)
 
+    def keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+        """SIGINT, the shim's ``interrupt()``: raised only in a call's own code (``aio.interrupting``),
+        and said so in the buffer's second byte; anywhere else the shim writes it again soon."""
+        if aio.interrupting(frame):
+            if buffer.length > INTERRUPT_RAISED:
+                buffer[INTERRUPT_RAISED] = 1
+            raise KeyboardInterrupt
+
     abort.arm(buffer, new_flag, trusted)
     signal.signal(abort.ABORT_SIGNUM, aio.abort_interrupt)
+    signal.signal(signal.SIGINT, keyboard_interrupt)
 
 
 async def run_main(source: str, filename: str) -> Any:

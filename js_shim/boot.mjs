@@ -37,16 +37,24 @@ export function isRequest(data) {
   return data != null && typeof data === "object" && data.id != null && REQUEST_TYPES.has(data.type);
 }
 
+/** How often (ms) an interrupt that Python has not raised yet is written again. */
+const INTERRUPT_RETRY = 5;
+
+/** The interrupt buffer's byte where Python notes it raised the interrupt (comlink_py.js). */
+const INTERRUPT_RAISED = 1;
+
 /**
  * The starter's half of Pyodide's interrupt buffer: `buffer` goes to the worker (which passes it to
  * `pyodide.setInterruptBuffer`), `busy(on)` follows the call port, `serving()` says start-up is
- * over, and `interrupt()` writes 2 (Python raises KeyboardInterrupt) only once Python serves and
- * while a call waits for its answer, returning whether it did (an interrupt during start-up would
- * hit the boot's own code); the flag is cleared when no call waits, so an interrupt no call took
- * never hits the next one; it then calls `wake()`, which wakes a call blocked on a synchronous channel
- * so that it sees the interrupt at once. Without
- * SharedArrayBuffer (a page that is not cross-origin isolated) `buffer` is null and interrupt()
- * throws, saying why.
+ * over, and `interrupt()` writes 2 (SIGINT) only once Python serves and while a call waits for its
+ * answer, returning whether it did (an interrupt during start-up would hit the boot's own code).
+ * Python raises KeyboardInterrupt only in the code of a call, never in the code that delivers a
+ * request or sends an answer, which could then not answer it: elsewhere it lets the signal pass,
+ * so 2 is written again every few milliseconds until Python notes in the buffer's second byte that
+ * it raised it, or no call waits any more. The buffer is cleared when no call waits, so an
+ * interrupt no call took never hits the next one. `wake()` wakes a call blocked on a synchronous
+ * channel so that it sees the interrupt at once. Without SharedArrayBuffer (a page that is not
+ * cross-origin isolated) `buffer` is null and interrupt() throws, saying why.
  */
 export function interrupter(wake = () => {}) {
   if (typeof SharedArrayBuffer !== "function" || globalThis.crossOriginIsolated === false) {
@@ -62,23 +70,62 @@ export function interrupter(wake = () => {}) {
       },
     };
   }
-  const buffer = new Uint8Array(new SharedArrayBuffer(1));
+  const buffer = new Uint8Array(new SharedArrayBuffer(2));
   let calling = false;
   let live = false;
+  let retry = null;
+  const stop = () => {
+    clearInterval(retry);
+    retry = null;
+  };
+  const again = () => {
+    if (Atomics.load(buffer, INTERRUPT_RAISED) !== 0) stop();
+    else if (Atomics.compareExchange(buffer, 0, 0, 2) === 0) wake();
+  };
   return {
     buffer,
     busy(on) {
       calling = on;
-      if (!on) Atomics.store(buffer, 0, 0);
+      if (!on) {
+        stop();
+        Atomics.store(buffer, 0, 0);
+      }
     },
     serving() {
       live = true;
     },
     interrupt() {
       if (!live || !calling) return false;
+      Atomics.store(buffer, INTERRUPT_RAISED, 0);
       Atomics.store(buffer, 0, 2);
       wake();
+      if (retry === null) {
+        retry = setInterval(again, INTERRUPT_RETRY);
+        retry.unref?.(); // Node: never keeps the process alive on its own
+      }
       return true;
+    },
+  };
+}
+
+/**
+ * What the worker hands `pyodide.setInterruptBuffer` in place of the buffer itself. CPython reads
+ * the buffer and then clears it as two steps (python/cpython#157548), so a signal written between
+ * them is overwritten and never raised: an `interrupt()` or an aborted AbortSignal now and then did
+ * nothing (here about one in ten on a busy loop). CPython only ever reads index 0 and writes 0 to
+ * it, so this view clears only the value it last read: a signal written in between stays for the
+ * next check.
+ */
+export function atomicSignalBuffer(buffer) {
+  let read = 0;
+  return {
+    get 0() {
+      read = Atomics.load(buffer, 0);
+      return read;
+    },
+    set 0(value) {
+      if (value === 0) Atomics.compareExchange(buffer, 0, read, 0);
+      else Atomics.store(buffer, 0, value);
     },
   };
 }
@@ -352,7 +399,7 @@ export async function bootPython({
   let failure;
   try {
     const pyodide = await loadPyodide();
-    if (interruptBuffer != null) pyodide.setInterruptBuffer(interruptBuffer);
+    if (interruptBuffer != null) pyodide.setInterruptBuffer(atomicSignalBuffer(interruptBuffer));
     installComlinkPy(pyodide, await files());
     if (prepare) await prepare(pyodide);
     const source = await readSource();

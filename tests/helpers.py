@@ -55,3 +55,14 @@ def assert_two_at_a_time(tokens: Sequence[str], spans: Sequence[Sequence[float]]
     (begun0, ended0), (begun1, ended1), (begun2, _), (begun3, _) = spans
     assert begun1 < ended0 and begun0 < ended1  # the first two ran at the same time
     assert min(begun2, begun3) >= min(ended0, ended1) - 1  # the others waited for an idle worker
+
+
+def assert_stopped_at_each_moment(got: dict[str, Any]) -> None:
+    """What tests/js/each_moment.mjs saw: every call settled (nothing hung), runaway calls as
+    stopped, quick ones as answered or interrupted; the worker served on."""
+    assert got["spin"] == {"counts": {"KeyboardInterrupt": 96}, "next": 3}, got
+    quick = got["quick"]
+    assert quick["next"] == 3, got
+    assert set(quick["counts"]) <= {"5", "KeyboardInterrupt"}, got
+    assert sum(quick["counts"].values()) == 200, got
+    assert got["abort"] == {"counts": {"AbortError": 96}, "next": 3}, got

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { startPythonWorker } from "../../../js_shim/node.mjs";
+import { eachMoment } from "../../js/each_moment.mjs";
 import { check, settled, sleep } from "./harness.mjs";
 
 const STOPPING = fileURLToPath(new URL("../py/stopping.py", import.meta.url));
@@ -87,6 +88,7 @@ await check("stopping.abort_signal_sync", async () => {
   const aborted = await settled(py.remote.takes_signal(AbortSignal.abort()));
   return [first, [aborted[0], aborted[1]?.name]];
 });
+await check("stopping.each_moment", () => eachMoment(py));
 await check("stopping.cancel_host", () => py.remote.cancel_host());
 
 await check("stopping.cancel_peer", async () => {

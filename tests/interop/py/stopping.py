@@ -43,6 +43,10 @@ class Api:
     def add(self, a: int, b: int) -> int:
         return a + b
 
+    async def echo_async(self, value: Any) -> Any:
+        await asyncio.sleep(0)
+        return value
+
     async def hold(self) -> None:
         self.started.set()
         try:

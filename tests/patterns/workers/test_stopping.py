@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser
 
 from examples.workers.serve import StaticServer
+from tests.helpers import assert_stopped_at_each_moment
 
 from ..conftest import watched_page
 
@@ -19,6 +20,8 @@ PAGE = "tests/patterns/workers/stopping.html"
 INTERRUPT_MS = 100  # the issue's bound, from interrupt() until Python raised
 ABORT_MS = 50 * 2  # the issue's bound for an awaiting async call, with a margin for 2 shared cores
 ABORT_SPIN_MS = 1000  # no bound named for synchronous code: a generous one
+
+EACH_MOMENT = "(version) => import('./stopping.mjs').then((module) => module.eachMomentInWorker(version))"
 
 SPIN = """async ([version, isolated]) => {
     const { startPythonWorker } = await import("/js_shim/browser.mjs");
@@ -73,6 +76,17 @@ def test_interrupt_stops_a_runaway_call_on_an_isolated_page(
         assert got["outcome"] == "KeyboardInterrupt"
         assert 0 <= got["stoppedMs"] < INTERRUPT_MS
         assert got["next"] == 3
+        page.assert_clean()
+
+
+@pytest.mark.parametrize("version", ["314", "0.28"])
+def test_interrupts_and_aborts_at_every_moment_of_a_call_on_an_isolated_page(
+    browser: Browser, isolated_server: StaticServer, version: str
+) -> None:
+    """tests/js/each_moment.mjs in a Web Worker: no interrupt or abort is lost or escapes."""
+    with watched_page(browser, isolated_server, PAGE) as page:
+        got = page.page.evaluate(EACH_MOMENT, version)
+        assert_stopped_at_each_moment(got)
         page.assert_clean()
 
 
