@@ -181,10 +181,19 @@ SCRIPTS = {
     import {{ startPythonWorker }} from "{NODE_SHIM}";
     const code = {json.dumps(ENV_READER)};
     const debug = process.argv[2] === "default" ? undefined : process.argv[2] === "true";
+    // The worker's console reaches this thread on a port of its own, in no order with the calls'
+    // answers: wait (up to 2 s) for the answer's trace line to come through before terminating.
+    const write = process.stderr.write.bind(process.stderr);
+    let traced;
+    const answerTraced = new Promise((resolve) => (traced = resolve));
+    process.stderr.write = (chunk, ...rest) => {{
+      if (String(chunk).includes('-> {{"type":"RAW","value":"passed through"')) traced();
+      return write(chunk, ...rest);
+    }};
     const python = startPythonWorker({{ code, debug }});
     const value = await python.remote.env();
-    await python.remote.env(); // the worker's console reaches this thread on its own port: let the
-    console.log(JSON.stringify(value)); // first call's lines come through before terminating
+    await Promise.race([answerTraced, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    console.log(JSON.stringify(value));
     await python.terminate();
     """,
 }
