@@ -20,7 +20,7 @@ from . import debug
 from .abort import ABORT_HANDLER, PERFORM, AbortError, Cancellation
 from .protocol import wire
 from .protocol.codec import is_plain_atom
-from .protocol.endpoint import UNANSWERED, Endpoint, MessageEvent, PlannedCall, close, start
+from .protocol.endpoint import UNANSWERED, Endpoint, MessageEvent, close, start
 from .protocol.exposing import Dispatch, Exposer, Origin, RoutePlan, answering
 from .protocol.handlers import PROXY_HANDLER, Thrown
 from .protocol.wrapping import Caller
@@ -82,6 +82,7 @@ class Exposed:
         self._tasks: dict[Any, asyncio.Task[None]] = {}
         # The endpoint's fast answer of an atom, if it has one (see Endpoint).
         self._answer: Callable[[Any, Any], None] | None = getattr(exposer.endpoint, "post_answer", None)
+        self._plans: dict[int, RoutePlan] = {}  # the endpoint's planned routes, by number
         self.closed = False
 
     def _on_message(self, event: MessageEvent) -> None:
@@ -97,13 +98,19 @@ class Exposed:
         if dispatch is not None:
             self._run(dispatch)
 
-    def _planner(self, kind: str, path: Sequence[str]) -> PlannedCall | None:
-        """What serves the later requests of a route that ``Exposer.plan`` can plan (see
-        ``Endpoint``'s ``add_call_listener``)."""
+    def _planner(self, number: int, kind: str, path: Sequence[str]) -> bool:
+        """Plan the endpoint's route ``number`` if ``Exposer.plan`` can (see ``Endpoint``'s
+        ``add_call_listener``)."""
         plan = self._exposer.plan(kind, path)
-        return None if plan is None else partial(self._run_planned, plan)
+        if plan is not None:
+            self._plans[number] = plan
+        return plan is not None
 
-    def _run_planned(self, plan: RoutePlan, arguments: list[Any], id_of: Callable[[], Any]) -> Any:
+    def _run_planned(self, number: int, token: Any, *arguments: Any) -> Any:
+        """A request of a planned route, from the endpoint: one function from the JS listener to the
+        method (it was three, with the id's and arguments' parts decoded first): row 3's round trip
+        over row 2's, median of eight interleaved pairs (Node, one core), 1.30x -> 1.18x."""
+        plan = self._plans[number]
         try:
             result = self._exposer.run_plan(plan, arguments)
         except Exception as error:
@@ -112,7 +119,8 @@ class Exposed:
             result = Thrown(_interrupted(error))
         if is_plain_atom(result) and not ABORT_HANDLER.received and not self.closed:
             return result
-        self._finish(Dispatch(id_of(), wire.APPLY, None, None, (plan.name,), arguments), result)
+        msg_id = self._exposer.endpoint.planned_id(token)  # type: ignore[attr-defined]
+        self._finish(Dispatch(msg_id, wire.APPLY, None, None, (plan.name,), list(arguments)), result)
         return UNANSWERED
 
     def _run(self, dispatch: Dispatch) -> None:
@@ -308,13 +316,7 @@ _CALLS: Final = frozenset({PERFORM, Exposer.run_plan.__code__, _AWAITED})
 #: in a blocking call is delivered under the frames of the call that blocks) and the exposing glue.
 _SERVING: Final = frozenset(
     function.__code__
-    for function in (
-        JsEndpoint._deliver,
-        JsEndpoint._run_plan,
-        Exposed._run,
-        Exposed._run_planned,
-        Exposed._settle,
-    )
+    for function in (JsEndpoint._deliver, Exposed._run, Exposed._run_planned, Exposed._settle)
 )
 
 
@@ -356,7 +358,7 @@ def expose(
     ep.add_listener(handle._on_message)
     add_call_listener = getattr(ep, "add_call_listener", None)
     if add_call_listener is not None:
-        add_call_listener(handle._on_call, handle._planner)
+        add_call_listener(handle._on_call, handle._planner, handle._run_planned)
     start(ep)
     return handle
 

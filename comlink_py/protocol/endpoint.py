@@ -51,13 +51,14 @@ AnswerListener = Callable[[Any, Any], bool]
 #: What ``add_call_listener`` takes: ``(origin, id, type, path, arguments)`` of a checked request.
 CallListener = Callable[[str | None, str, str, Sequence[str] | None, list[Any] | None], None]
 
-#: What a planner gives for a route: ``run(arguments, id_of)`` serves a request of that route, and
-#: returns the atom for the endpoint to answer with, or ``UNANSWERED`` once the answer is taken
-#: care of; ``id_of()`` gives the request's id, only asked for then.
-PlannedCall = Callable[[list[Any], Callable[[], Any]], Any]
+#: What ``add_call_listener`` may also take, to serve whole routes: ``planner(number, type, path)``
+#: plans the endpoint's route ``number`` if it can, saying whether it did.
+Planner = Callable[[int, str, Sequence[str]], bool]
 
-#: What ``add_call_listener`` may also take: ``(type, path)`` of a route -> a ``PlannedCall`` or None.
-Planner = Callable[[str, Sequence[str]], PlannedCall | None]
+#: ... and ``run(number, token, *arguments)``, which serves a request of a planned route: it returns
+#: the atom for the endpoint to answer with, or ``UNANSWERED`` once it has answered by message,
+#: having asked the endpoint's ``planned_id(token)`` for the request's id, only then.
+PlannedCall = Callable[..., Any]
 
 
 @runtime_checkable
@@ -78,9 +79,10 @@ class Endpoint(Protocol):
     checked a request's form itself (an id string, a type of ``exposing.CHECKED_TYPES``, a path of
     strings, arguments that are RAW wire values) may hand it to that listener as ``(origin, id, type,
     path, arguments)``, the arguments decoded, instead of as a MessageEvent to the listeners, and,
-    given a ``planner`` too (``add_call_listener(listener, planner)``), may ask it once per route
-    for a ``PlannedCall`` and hand that route's later requests to it instead (never after
-    ``remove_call_listener``);
+    given a ``planner`` and its ``run`` too (``add_call_listener(listener, planner, run)``), may ask
+    it once per route to plan it and hand that route's later requests to ``run`` instead (never
+    after ``remove_call_listener``), with a token from which its ``planned_id(token)`` gives the
+    request's id;
     ``post_call(id, type, path, args)``, which ``wrap`` calls instead of ``post_message`` for a GET,
     APPLY or CONSTRUCT of atoms (``Caller.request_atoms``): it must post what ``wire.request`` builds
     of them (``argumentList`` the RAW wire values of ``args``, none for a GET); and

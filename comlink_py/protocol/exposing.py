@@ -232,7 +232,7 @@ class Exposer:
             return None
         return RoutePlan(cls, name, func, func.__module__, func.__qualname__, abc.get_cache_token())
 
-    def run_plan(self, plan: RoutePlan, args: list[Any]) -> Any:
+    def run_plan(self, plan: RoutePlan, args: Sequence[Any]) -> Any:
         """``perform`` for a request of ``plan``'s route, exactly as strict. While the exposed object
         has the plan's type (and no abstract class gained a registration), the policy's step checks
         decide as they did for the plan; if the method read now is the plan's function, as named

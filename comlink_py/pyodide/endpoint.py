@@ -17,12 +17,10 @@ import datetime as _dt
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..protocol import wire
 from ..protocol.endpoint import (
-    UNANSWERED,
     AnswerListener,
     CallListener,
     Listener,
@@ -232,6 +230,7 @@ class JsEndpoint:
         "_py_listener",
         "_py_plan",
         "_reply",
+        "_run_planned",
         "closed",
         "port",
     )
@@ -258,8 +257,9 @@ class JsEndpoint:
         self._listeners: tuple[Listener, ...] = ()  # replaced, never changed: delivery needs no copy
         self._call_listener: CallListener | None = None
         self._planner: Planner | None = None
-        self._plans: dict[int, PlannedCall | None] = {}  # route number -> its plan, or None: none
-        self._py_plan: Any = None  # _run_plan's proxy, while a planner is given
+        self._plans: dict[int, bool] = {}  # route number -> whether it was planned
+        self._run_planned: PlannedCall | None = None
+        self._py_plan: Any = None  # _run_planned's proxy, while a planner is given
         self._js_set_plan: Any = None
         self._js_clear_plans: Any = None
         self._answer_listeners: tuple[AnswerListener, ...] = ()
@@ -355,52 +355,42 @@ class JsEndpoint:
             )
             _listen(self.port, "message", self._js_listener)
 
-    def add_call_listener(self, listener: CallListener, planner: Planner | None = None) -> None:
+    def add_call_listener(
+        self, listener: CallListener, planner: Planner | None = None, run: PlannedCall | None = None
+    ) -> None:
         """Hand the requests the JS listener has checked to ``listener`` as their parts, instead of
         as MessageEvents (see ``Endpoint``). Saves rebuilding the request dict, its MessageEvent and
         its validation: about 3 µs of the 9 µs a no-op call costs the exposing side (Node, one core).
-        A route ``planner`` plans is served by the JS listener calling ``_run_plan``."""
+        The JS listener hands a route that ``planner`` plans to ``run`` (see ``_plan``)."""
         if fastpath.ENABLED:
             self._call_listener = listener
             self._planner = planner
+            self._run_planned = run
 
     def remove_call_listener(self, listener: CallListener) -> None:
         if self._call_listener == listener:
             self._call_listener = None
-            self._planner = None
+            self._planner = self._run_planned = None
             self._drop_plans()
 
     def _plan(self, number: int, kind: str, path: Sequence[str]) -> None:
-        """Ask the planner once for numbered route ``number``; a plan is given to the JS listener."""
-        run = self._planner(kind, path)  # type: ignore[misc]  # set when asked
-        self._plans[number] = run
-        if run is not None:
+        """Ask the planner once for numbered route ``number``. Its later requests whose arguments
+        include no ArrayBuffer go to ``run(number, token, *arguments)`` through one proxy, from the
+        JS listener, ``token`` the id's length in ID_BUFFER or the id (see ``planned_id``); a
+        result that is no atom (UNANSWERED's proxy) says it was answered by message."""
+        planned = self._planner(number, kind, path)  # type: ignore[misc]  # set when asked
+        self._plans[number] = planned
+        if planned:
             if self._py_plan is None:  # one proxy serves every plan, made with the first
-                self._py_plan = load_ffi().create_proxy(self._run_plan)
+                self._py_plan = load_ffi().create_proxy(self._run_planned)
             self._js_set_plan(number, self._py_plan)
 
-    def _run_plan(self, *parts: Any) -> Any:
-        """A request of a planned route, from the JS listener: the parts ``_deliver`` takes after the
-        kind. The answer's value goes back as the result (see ``_deliver``); the id is decoded only
-        for an answer that is not an atom. Row 3's round trip over row 2's: 0.12x lower on average,
-        six interleaved pairs (Node, one core; docs/benchmarks.md)."""
-        try:
-            start = 2 if parts[0] >= 0 else 3  # after the id and the route's number
-            run = self._plans[parts[start - 1]]
-            count = parts[start]
-            values = []  # none, or no argumentList (-1): what receive_call makes of it too
-            if count > 0:
-                values = list(parts[start + 1 : start + 1 + count])
-                for index in parts[start + 1 + count :]:  # the arguments that are ArrayBuffers
-                    values[index] = JsArrayBuffer(values[index])
-            value = run(values, partial(_id_of, parts))  # type: ignore[misc]
-        except Exception:
-            log.exception("a planned call failed")
-            return None
-        if value is UNANSWERED:
-            return None
-        ID_BUFFER[REPLIED] = 1
-        return value
+    @staticmethod
+    def planned_id(token: int | str) -> str:
+        """The id of a request the JS listener handed a plan, while it is delivered: its length in
+        ID_BUFFER (JS puts an outer call's id back there when one delivered inside it returns), or
+        the id itself when it did not fit."""
+        return ID_BUFFER[:token].decode("latin-1") if isinstance(token, int) else token
 
     def _drop_plans(self) -> None:
         self._plans = {}
@@ -585,12 +575,6 @@ class JsEndpoint:
             self._js_set_plan = self._js_clear_plans = None
             self._py_listener.destroy()
             self._py_listener = None
-
-
-def _id_of(parts: tuple[Any, ...]) -> str:
-    """The id of a request the JS listener handed over as parts, while it is delivered (JS puts an
-    outer call's id back in ID_BUFFER when one delivered inside it returns)."""
-    return ID_BUFFER[: parts[0]].decode("latin-1") if parts[0] >= 0 else str(parts[1])
 
 
 def js_endpoint(value: Any) -> JsEndpoint | None:

@@ -220,8 +220,10 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
         node.number = count++;
         return NEW;
       };
-      // Route plans (see JsEndpoint._run_plan): Python functions that serve a numbered route's
-      // requests in its place, given (with setPlan) once Python has planned the route.
+      // Route plans (see JsEndpoint._plan): the Python function that serves a numbered route's
+      // requests in its place, given (with setPlan) once Python has planned the route, called
+      // with the route's number, the id's token and the arguments; it returns the answer's atom,
+      // or an object (a proxy of Python's UNANSWERED) once it has answered by message.
       const plans = [];
       const listener = (arg) => {
         const data = domStyle ? arg.data : arg;
@@ -239,9 +241,16 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
             current = held = data.id;
             try {
               const plan = number >= 0 ? plans[number] : undefined;
+              if (plan !== undefined && rest.length === Math.max(rest[0], 0) + 1) {
+                // No ArrayBuffer among the arguments: the request's id token in the count's place.
+                rest[0] = id.length === 1 ? id[0] : id[1];
+                const value = plan(number, ...rest);
+                if (typeof value !== "object" || value === null) answer(value);
+                else value.destroy(); // Python's UNANSWERED: it answered by message
+                return;
+              }
               let value;
-              if (plan !== undefined) value = plan(...id, number, ...rest);
-              else if (number >= 0) value = deliver(origin, CALL, ...id, number, ...rest);
+              if (number >= 0) value = deliver(origin, CALL, ...id, number, ...rest);
               else value = deliver(origin, number === NEW ? CALL_NEW : CALL_UNNUMBERED, ...id, ...route, ...rest);
               if (wasAnswered()) answer(value);
               return;

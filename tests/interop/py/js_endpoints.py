@@ -267,7 +267,7 @@ async def check_a_planned_route_is_served_by_its_plan_and_refused_as_ever() -> N
     comlink_py.expose(counter, endpoint)
     api = Comlink.wrap(node_endpoint(channel.port1))
     results = [await api.add(1), await api.add(2), await api.add(3)]
-    planned = [number for number, run in endpoint._plans.items() if run is not None]
+    planned = [number for number, planned in endpoint._plans.items() if planned]
     counter.add = eval  # type: ignore[method-assign]
     try:
         await api.add("1+1")
@@ -277,3 +277,52 @@ async def check_a_planned_route_is_served_by_its_plan_and_refused_as_ever() -> N
     channel.port1.close()
     assert results == [1, 3, 6] and len(planned) == 1, (results, planned)
     assert "PermissionError" in refused, refused
+
+
+class Kinds:
+    def kind(self, value: Any) -> str:
+        return type(value).__name__
+
+    def boxed(self, value: Any) -> list[Any]:
+        return [value]
+
+
+async def check_a_planned_route_answers_every_request_of_its_route() -> None:
+    """Once its route is planned, a method still answers what the plan does not return to JS: an
+    answer that is no atom (posted by Python), an ArrayBuffer argument (the general path) and a
+    request whose id is too long for the id buffer (handed to the plan as a string)."""
+    Comlink = await _comlink()
+    node_endpoint = await _node_endpoint()
+    channel = js.MessageChannel.new()
+    endpoint = JsEndpoint(channel.port2)
+    comlink_py.expose(Kinds(), endpoint)
+    api = Comlink.wrap(node_endpoint(channel.port1))
+    first = [await api.kind(1), await api.kind(1), await api.boxed(1), await api.boxed(1)]  # the second plans
+    planned = [number for number, planned in endpoint._plans.items() if planned]
+    again = [await api.kind(2), (await api.boxed(2)).to_py(), await api.kind(js.ArrayBuffer.new(4))]
+    answers: list[Any] = []
+    raw = js.MessageChannel.new()
+    raw_endpoint = JsEndpoint(raw.port2)
+    comlink_py.expose(Kinds(), raw_endpoint)
+    heard = create_proxy(lambda event: answers.append(event.data.to_py()))
+    raw.port1.addEventListener("message", heard)
+    raw.port1.start()
+    long_id = "x" * 300
+    for id in ("short", "short again", long_id):
+        request = {"id": id, "type": "APPLY", "path": ["kind"], "argumentList": [{"type": "RAW", "value": 1}]}
+        raw.port1.postMessage(to_js(request, dict_converter=js.Object.fromEntries))
+        while len(answers) < ["short", "short again", long_id].index(id) + 1:
+            await asyncio.sleep(0.01)
+        if id != long_id:
+            planned_raw = [number for number, planned in raw_endpoint._plans.items() if planned]
+    raw.port1.close()
+    heard.destroy()
+    channel.port1.close()
+    assert first[:2] == ["int", "int"], first
+    assert len(planned) == 2 and len(planned_raw) == 1, (planned, planned_raw)  # the long id: planned
+    assert again == ["int", [2], "JsArrayBuffer"], again
+    assert [(answer["id"], answer["value"]) for answer in answers] == [
+        ("short", "int"),
+        ("short again", "int"),
+        (long_id, "int"),
+    ], answers
