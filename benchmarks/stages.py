@@ -60,7 +60,7 @@ def exposing(stage: str, port: Any) -> Any:
         return load_ffi().fast.bind(port)[0]  # JS calls it with its own no-op deliver
     if stage == "crossing":
         listen = load_ffi().fast.bind(port)[0]
-        return listen(create_proxy(_ignore), True)
+        return listen(create_proxy(_ignore), True)[0]  # the listener, without its plans
     endpoint = JsEndpoint(port)
     if stage.startswith("served"):
         fastpath.ENABLED = stage == "served"

@@ -67,7 +67,7 @@ function exposingListener(stages, stage, Comlink) {
     return port.listener;
   }
   const hooked = stages.exposing(stage, port);
-  if (stage === "listener") return hooked(() => {}, true);
+  if (stage === "listener") return hooked(() => {}, true)[0]; // [listener, setPlan, clearPlans]
   return hooked ?? port.listener;
 }
 

@@ -150,3 +150,22 @@ def test_the_pool_benchmark_runs() -> None:
     assert set(report["seconds"]) == {"pool of 1", "pool of 2"}
     assert all(is_number(value) for value in report["seconds"].values())
     assert is_number(report["ratio"])
+
+
+def test_the_steps_benchmark_runs(tmp_path: Path) -> None:
+    """``python -m benchmarks.steps`` at a tiny size in Node: every stage of both sides is timed."""
+    path = tmp_path / "steps.json"
+    options = ["--settings", "node", "--calls", "20", "--json", str(path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.steps", *options],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    node = json.loads(path.read_text())["node"]
+    for side in ("exposing", "wrapping"):
+        assert set(node[side]) == set(node["descriptions"][side])  # JS Comlink's and each stage
+        assert all(is_number(value) for value in node[side].values()), node[side]
