@@ -4,7 +4,7 @@ Runs every row in one go, prints the tables and the targets (ratios between rows
 and writes the figures as JSON. Rows 1-5 run in Node (``node/bench.mjs``) on worker_threads
 MessagePorts, twice: their no-op round trips with Node on one core, then everything on all cores;
 rows 6 run here; rows 7 are ``bench_process.py`` (comlink_py between CPython processes, and rpyc),
-when rpyc is installed; rows b2, b2p and b3 are a page in headless Chromium calling Web Workers
+when rpyc is installed; rows b2, b2p, b3 and b3u are a page in headless Chromium calling Web Workers
 (``browser.py``), measured like the Node rows, when Chromium and Playwright are installed; rows s1
 to s3p are the streams (``streams.py``), items per second; ``sync`` is the blocking calls against
 their peers (``sync_rows.py``), in a table of their own; ``life`` is a pool of two Pyodide workers

@@ -1,4 +1,4 @@
-"""Rows b2, b2p and b3: the page ``browser/bench.html`` in the system's headless Chromium, served from a
+"""Rows b2, b2p, b3 and b3u: the page ``browser/bench.html`` in the system's headless Chromium, served from a
 localhost static server (``node_modules/`` included, no CDN), calling Web Workers with JS Comlink.
 
 Run like the Node rows: the no-op round trips with Chromium on one core, then everything on all
@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-ROWS = ("b2", "b2p", "b3")
+ROWS = ("b2", "b2p", "b3", "b3u")
 PAGE = "benchmarks/browser/bench.html"
 # Pyodide loads in the worker first (a few seconds); 64 MiB payloads take most of the rest.
 TIMEOUT_MS = 600_000

@@ -28,6 +28,7 @@ ROW_NAMES = {
     "b2": "JS Comlink -> JS Comlink, Chromium",
     "b2p": "JS Comlink -> JS Comlink, Pyodide loaded, Chromium",
     "b3": "JS Comlink -> comlink_py (Pyodide), Chromium",
+    "b3u": "JS Comlink exposing Python functions, Chromium",
 }
 REFERENCE = "2"
 BROWSER_REFERENCE = "b2"  # the browser rows compare their round trips with their own JS Comlink row

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NODE_ROWS = ["1", "2", "2p", "3", "3s", "3f", "3u", "4", "4s", "4f", "5"]
 PYTHON_ROWS = ["6a", "6b"]
 PROCESS_ROWS = ["7a", "7b"]  # bench_process.py: no payloads, up to 100 calls in flight
-BROWSER_ROWS = ["b2", "b2p", "b3"]  # a page in headless Chromium (benchmarks/browser.py)
+BROWSER_ROWS = ["b2", "b2p", "b3", "b3u"]  # a page in headless Chromium (benchmarks/browser.py)
 PAYLOADS = [f"{size} {mode}" for size in ("1 KiB", "1 MiB", "64 MiB") for mode in ("copy", "transfer")]
 
 

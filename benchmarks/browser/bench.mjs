@@ -5,7 +5,8 @@
 //   bench.html?calls=10000&rows=b2,b3[&part=all|round-trips|rest][&smoke]
 //
 // Rows: b2 JS Comlink -> JS Comlink in a worker, b2p the same with a worker that has loaded Pyodide
-// (the control of b3), b3 JS Comlink -> comlink_py in a Pyodide worker.
+// (the control of b3), b3 JS Comlink -> comlink_py in a Pyodide worker, b3u JS Comlink exposing
+// Python functions in a Pyodide worker (what users write without comlink_py).
 import { Comlink, startPythonWorker } from "../../js_shim/browser.mjs";
 import { jsDriver, measureRows } from "../node/measure.mjs";
 
@@ -25,14 +26,19 @@ function jsWorker(file) {
   return worker;
 }
 
+/** A worker that loads Pyodide first: it says "ready" once it serves. */
+async function readyWorker(file) {
+  const worker = jsWorker(file);
+  await new Promise((resolve) => worker.addEventListener("message", resolve, { once: true }));
+  return worker;
+}
+
 const rows = {
   async b2() {
     return jsDriver(Comlink.wrap(jsWorker("./comlink_worker.mjs")), Comlink.transfer, BLOCK);
   },
   async b2p() {
-    const worker = jsWorker("./comlink_pyodide_worker.mjs");
-    await new Promise((resolve) => worker.addEventListener("message", resolve, { once: true }));
-    return jsDriver(Comlink.wrap(worker), Comlink.transfer, BLOCK);
+    return jsDriver(Comlink.wrap(await readyWorker("./comlink_pyodide_worker.mjs")), Comlink.transfer, BLOCK);
   },
   async b3() {
     // measure.py's Target, the object every Python-exposing row serves, run as the worker's main.
@@ -42,6 +48,9 @@ const rows = {
     stops.push(() => python.terminate());
     await python.ready;
     return jsDriver(python.remote, Comlink.transfer, BLOCK);
+  },
+  async b3u() {
+    return jsDriver(Comlink.wrap(await readyWorker("./comlink_python_functions_worker.mjs")), Comlink.transfer, BLOCK);
   },
 };
 
