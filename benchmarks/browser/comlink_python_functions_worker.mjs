@@ -4,18 +4,7 @@
 // comlink_py. It says "ready" once it serves (see comlink_pyodide_worker.mjs).
 import * as Comlink from "../../node_modules/comlink/dist/esm/comlink.mjs";
 import { loadPython } from "../../js_shim/browser_python.mjs";
-import { target } from "../node/target.mjs";
+import { pythonFunctionsTarget } from "../node/python_functions.mjs";
 
-const pyodide = await loadPython();
-const python = pyodide.runPython(`
-def noop():
-    pass
-
-def size(buffer):
-    return buffer.byteLength
-
-noop, size
-`);
-const [noop, size] = python.toJs();
-Comlink.expose({ ...target, noop, size });
+Comlink.expose(pythonFunctionsTarget(await loadPython()));
 globalThis.postMessage("ready");

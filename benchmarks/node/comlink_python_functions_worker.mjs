@@ -4,17 +4,6 @@ import { parentPort } from "node:worker_threads";
 import * as Comlink from "comlink";
 import nodeEndpoint from "comlink/dist/esm/node-adapter.mjs";
 import { loadPyodideHere } from "../../js_shim/node_python.mjs";
-import { target } from "./target.mjs";
+import { pythonFunctionsTarget } from "./python_functions.mjs";
 
-const pyodide = await loadPyodideHere();
-const python = pyodide.runPython(`
-def noop():
-    pass
-
-def size(buffer):
-    return buffer.byteLength
-
-noop, size
-`);
-const [noop, size] = python.toJs();
-Comlink.expose({ ...target, noop, size }, nodeEndpoint(parentPort));
+Comlink.expose(pythonFunctionsTarget(await loadPyodideHere()), nodeEndpoint(parentPort));
