@@ -119,8 +119,11 @@ class Exposed:
             result = Thrown(_interrupted(error))
         if is_plain_atom(result) and not ABORT_HANDLER.received and not self.closed:
             return result
-        msg_id = self._exposer.endpoint.planned_id(token)  # type: ignore[attr-defined]
-        self._finish(Dispatch(msg_id, wire.APPLY, None, None, (plan.name,), list(arguments)), result)
+        try:  # nothing may reach the JS listener: an error thrown there ends a Node worker
+            msg_id = self._exposer.endpoint.planned_id(token)  # type: ignore[attr-defined]
+            self._finish(Dispatch(msg_id, wire.APPLY, None, None, (plan.name,), list(arguments)), result)
+        except Exception:
+            log.exception("could not answer a planned call")
         return UNANSWERED
 
     def _run(self, dispatch: Dispatch) -> None:
