@@ -26,10 +26,14 @@ function jsWorker(file) {
   return worker;
 }
 
-/** A worker that loads Pyodide first: it says "ready" once it serves. */
+/** A worker that loads Pyodide first: it says "ready" once it serves; one that fails to load or
+ *  throws first fails the run, instead of leaving it waiting. */
 async function readyWorker(file) {
   const worker = jsWorker(file);
-  await new Promise((resolve) => worker.addEventListener("message", resolve, { once: true }));
+  await new Promise((resolve, reject) => {
+    worker.addEventListener("message", resolve, { once: true });
+    worker.addEventListener("error", (event) => reject(new Error(`${file}: ${event.message || "could not load"}`)));
+  });
   return worker;
 }
 
