@@ -30,7 +30,7 @@ from ..protocol.endpoint import (
     call_each,
 )
 from ..protocol.exposing import CHECKED_TYPES
-from ..protocol.wire import RAW, RESPONSE_KEYS
+from ..protocol.wire import RAW
 from ..transport.clone import DataCloneError
 from . import fastpath
 from .buffer import JsArrayBuffer
@@ -221,12 +221,14 @@ class JsEndpoint:
         "_js_flat",
         "_js_listen",
         "_js_listener",
+        "_js_set_answerer",
         "_js_set_plan",
         "_listeners",
         "_numbered",
         "_planner",
         "_plans",
         "_post",
+        "_py_answerer",
         "_py_listener",
         "_py_plan",
         "_reply",
@@ -263,6 +265,8 @@ class JsEndpoint:
         self._js_set_plan: Any = None
         self._js_clear_plans: Any = None
         self._answer_listeners: tuple[AnswerListener, ...] = ()
+        self._js_set_answerer: Any = None
+        self._py_answerer: Any = None  # _answered's proxy, while the JS listener and an answer listener are
         self._numbered: list[Any] = []  # the key sets and routes the JS listener numbered
         self._js_listener: Any = None
         self._py_listener: Any = None
@@ -350,10 +354,11 @@ class JsEndpoint:
             if self._js_listen is None:
                 self._bind()
             self._py_listener = ffi.create_proxy(self._deliver)
-            self._js_listener, self._js_set_plan, self._js_clear_plans = self._js_listen(
-                self._py_listener, dom_style
+            self._js_listener, self._js_set_plan, self._js_clear_plans, self._js_set_answerer = (
+                self._js_listen(self._py_listener, dom_style)
             )
             _listen(self.port, "message", self._js_listener)
+            self._hand_answers()
 
     def add_call_listener(
         self, listener: CallListener, planner: Planner | None = None, run: PlannedCall | None = None
@@ -406,10 +411,38 @@ class JsEndpoint:
         answer cost to deliver (Node, one core)."""
         if fastpath.ENABLED:
             self._answer_listeners += (listener,)
+            self._hand_answers()
 
     def remove_answer_listener(self, listener: AnswerListener) -> None:
         if listener in self._answer_listeners:
             self._answer_listeners = tuple(x for x in self._answer_listeners if x != listener)
+            self._hand_answers()
+
+    def _hand_answers(self) -> None:
+        """Have the JS listener hand plain answers of atoms to ``_answered`` while there are answer
+        listeners, ahead of ``_deliver``. Saves ``_deliver``'s sorting and the answer's type and
+        key-set number crossing: an awaited no-op call 8.6 -> 8.3 µs (Node, one core)."""
+        wanted = bool(self._answer_listeners) and self._js_listener is not None
+        if wanted and self._py_answerer is None:
+            self._py_answerer = load_ffi().create_proxy(self._answered)
+            self._js_set_answerer(self._py_answerer)
+        elif not wanted and self._py_answerer is not None:
+            answerer, self._py_answerer = self._py_answerer, None
+            if self._js_set_answerer is not None:
+                self._js_set_answerer(None)
+            answerer.destroy()
+
+    def _answered(self, msg_id: str, value: Any) -> bool:
+        """A plain answer of an atom from the JS listener: whether one of the answer listeners'
+        calls claimed it (if not, JS delivers it as any other message)."""
+        for listener in self._answer_listeners:
+            try:
+                if listener(msg_id, value):
+                    return True
+            except Exception:  # never into JS: an error thrown in a Node 'message' handler kills the worker
+                log.exception("answer listener %r failed", listener)
+                return True
+        return False
 
     def post_call(self, msg_id: str, kind: str, path: Sequence[str], args: Sequence[Any]) -> None:
         """Post a GET, APPLY or CONSTRUCT of atoms from its parts (see ``Endpoint``): postCall with
@@ -515,22 +548,12 @@ class JsEndpoint:
                     return reply
                 data = call_message(msg_id, type_, path, values)
             elif kind == _FLAT:
-                keys = self._numbered[parts[0]]
-                if keys is RESPONSE_KEYS and parts[1] == RAW and self._answer_listeners:
-                    for listener in self._answer_listeners:  # the call's own link claims it
-                        try:
-                            claimed = listener(parts[3], parts[2])
-                        except Exception:
-                            log.exception("answer listener %r failed", listener)
-                            return
-                        if claimed:
-                            return
-                data = dict(zip(keys, parts[1:], strict=True))
+                data = dict(zip(self._numbered[parts[0]], parts[1:], strict=True))
             elif kind in (_FLAT_NEW, _FLAT_UNNUMBERED):
                 half = len(parts) // 2
                 keys = parts[:half]
-                if kind == _FLAT_NEW:  # an answer's keys as the constant, for _FLAT's check by identity
-                    self._numbered.append(RESPONSE_KEYS if keys == RESPONSE_KEYS else keys)
+                if kind == _FLAT_NEW:
+                    self._numbered.append(keys)
                 data = dict(zip(keys, parts[half:], strict=True))
             elif kind == _PRIMITIVE:
                 data = parts[0]
@@ -572,7 +595,8 @@ class JsEndpoint:
         if listener is not None:
             _unlisten(self.port, "message", listener)
             self._drop_plans()
-            self._js_set_plan = self._js_clear_plans = None
+            self._hand_answers()  # no JS listener: the answerer goes
+            self._js_set_plan = self._js_clear_plans = self._js_set_answerer = None
             self._py_listener.destroy()
             self._py_listener = None
 

@@ -15,7 +15,7 @@ import os
 from typing import Any, Final
 
 from ..protocol.codec import WIRE_ATOMS
-from ..protocol.wire import RAW, RAW_WIRE_VALUE_KEYS, REQUEST_KEYS
+from ..protocol.wire import RAW, RAW_WIRE_VALUE_KEYS, REQUEST_KEYS, RESPONSE_KEYS
 from .buffer import JsArrayBuffer
 
 __all__ = [
@@ -87,6 +87,7 @@ FACTS: Final = {
     "maxFlatKeys": FLAT_KEYS,
     "callKeys": list(REQUEST_KEYS),
     "rawKeys": list(RAW_WIRE_VALUE_KEYS),
+    "answerKeys": list(RESPONSE_KEYS),
     "raw": RAW,
     "replied": REPLIED,
 }

@@ -10,8 +10,10 @@
 // about as much as a value); useIdBuffer(proxy) gives JS the buffer where listeners write the ids of
 // requests; keptName is the class name by which Python knows a kept buffer.
 //
-// listen(deliver, domStyle) -> [the JS message listener, setPlan(route, plan), clearPlans()]. The
-// listener hands Python the origin, a kind and the
+// listen(deliver, domStyle) -> [the JS message listener, setPlan(route, plan), clearPlans(),
+// setAnswerer(answerer)]. A plain answer of an atom ({type: "RAW", value, id} in that key order) goes
+// to answerer(id, value), once one is set, which says whether a call of Python's claimed it; any
+// other message, or an answer no call claimed, goes to deliver. deliver gets the origin, a kind and the
 // data in one call, the cheapest way the data allows (JsEndpoint._deliver reads the kinds): a
 // primitive, a plain object of primitives (most answers) and a Comlink request of primitives (most
 // calls) go as arguments, which Pyodide converts on the way, with the key set or route as a number
@@ -58,9 +60,9 @@ const KIND_NAMES = [
  * facts: { kinds: {name: number} for every name of KIND_NAMES, numberLimit: how many key sets and
  * routes a listener numbers, maxCallParts and maxFlatKeys: the most path segments or arguments
  * and the most keys of a flat object that cross as call arguments, callKeys: a request's key order,
- * rawKeys: a RAW wire value's key order, raw: the RAW wire value type }.
+ * rawKeys: a RAW wire value's key order, answerKeys: an answer's, raw: the RAW wire value type }.
  */
-function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys, raw, replied }) {
+function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys, answerKeys, raw, replied }) {
   const names = Object.keys(kinds).sort();
   const numbered = names.every((name) => Number.isInteger(kinds[name]));
   if (!numbered || names.join() !== [...KIND_NAMES].sort().join()) {
@@ -151,6 +153,14 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
     }
     return [length];
   };
+  // Whether a plain object is an answer of an atom, {type: raw, value, id} in Comlink's key order.
+  const isAnswer = (data, keys) => {
+    if (keys.length !== 3 || keys[0] !== answerKeys[0] || keys[1] !== answerKeys[1] || keys[2] !== answerKeys[2]) {
+      return false;
+    }
+    const value = data.value;
+    return data.type === raw && typeof data.id === "string" && (typeof value !== "object" || value === null);
+  };
   const isPlain = (value) =>
     typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
   const callParts = (data, keys) => {
@@ -225,6 +235,7 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
       // with the route's number, the id's token and the arguments; it returns the answer's atom,
       // or an object (a proxy of Python's UNANSWERED) once it has answered by message.
       const plans = [];
+      let answerer = null;
       const listener = (arg) => {
         const data = domStyle ? arg.data : arg;
         const origin = domStyle && arg.origin ? arg.origin : undefined; // Node's ports say ""
@@ -232,6 +243,7 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
         const proto = Object.getPrototypeOf(data);
         if (proto === Object.prototype || proto === null) {
           const keys = Object.keys(data);
+          if (answerer !== null && isAnswer(data, keys) && answerer(data.id, data.value)) return;
           const call = keys[0] === "id" && proto !== null ? callParts(data, keys) : null;
           if (call !== null) {
             const [id, route, rest] = call;
@@ -293,7 +305,10 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
       const clearPlans = () => {
         plans.length = 0;
       };
-      return [listener, setPlan, clearPlans];
+      const setAnswerer = (python) => {
+        answerer = python;
+      };
+      return [listener, setPlan, clearPlans, setAnswerer];
     };
     // The messages are built by assignments: an answer built as an object literal took
     // milliseconds to post in Node while V8 was under the pressure of a large ArrayBuffer that had

@@ -326,3 +326,38 @@ async def check_a_planned_route_answers_every_request_of_its_route() -> None:
         ("short again", "int"),
         (long_id, "int"),
     ], answers
+
+
+async def check_a_plain_answer_goes_to_its_call_and_no_other_listener() -> None:
+    """With the shortcuts on, the JS listener hands a plain answer of an atom straight to the call
+    that waits for it: other listeners of the endpoint never see it, while they still see an answer
+    that is not an atom and one that no call claims. With the shortcuts off they see all three."""
+    from comlink_py.pyodide import fastpath
+
+    Comlink = await _comlink()
+    node_endpoint = await _node_endpoint()
+    seen = []
+    for enabled in (True, False):
+        fastpath.ENABLED = enabled
+        try:
+            channel = js.MessageChannel.new()
+            Comlink.expose(
+                run_js("({ add: (a, b) => a + b, pair: (a, b) => [a, b] })"), node_endpoint(channel.port1)
+            )
+            endpoint = JsEndpoint(channel.port2)
+            heard: list[Any] = []
+            endpoint.add_listener(lambda event, heard=heard: heard.append(event.data["value"]))
+            remote = comlink_py.wrap(endpoint)
+            results = [await remote.add(1, 2), await remote.pair(1, 2)]
+            stray = {"type": "RAW", "value": "nobody's", "id": "not a pending call"}
+            channel.port1.postMessage(to_js(stray, dict_converter=js.Object.fromEntries))
+            while "nobody's" not in heard:
+                await asyncio.sleep(0.01)
+            seen.append([results, [value if isinstance(value, (int, str)) else "pair" for value in heard]])
+        finally:
+            fastpath.ENABLED = True
+        channel.port1.close()
+    assert seen == [
+        [[3, [1, 2]], ["pair", "nobody's"]],
+        [[3, [1, 2]], [3, "pair", "nobody's"]],
+    ], seen
