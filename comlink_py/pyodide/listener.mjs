@@ -306,7 +306,7 @@ function init({ kinds, numberLimit, maxCallParts, maxFlatKeys, callKeys, rawKeys
         plans.length = 0;
       };
       const setAnswerer = (python) => {
-        answerer = python;
+        answerer = python ?? null; // Python's None arrives as undefined
       };
       return [listener, setPlan, clearPlans, setAnswerer];
     };

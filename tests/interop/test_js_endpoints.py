@@ -27,4 +27,4 @@ def test_in_pyodide(check: str, pyodide: PyodideRunner) -> None:
 
 
 def test_every_check_is_found() -> None:
-    assert len(CHECKS) == 12
+    assert len(CHECKS) == 13

@@ -361,3 +361,26 @@ async def check_a_plain_answer_goes_to_its_call_and_no_other_listener() -> None:
         [[3, [1, 2]], ["pair", "nobody's"]],
         [[3, [1, 2]], [3, "pair", "nobody's"]],
     ], seen
+
+
+async def check_an_endpoint_that_still_exposes_ignores_answers_after_its_wrap_is_released() -> None:
+    """One endpoint both exposed on and wrapped (Comlink's nodeEndpoint, which release leaves open):
+    once the wrap is released, a stray answer arriving on it is ignored as before, and the exposed
+    object still answers (the JS listener stays, without the wrap's answer listener)."""
+    Comlink = await _comlink()
+    node_endpoint = await _node_endpoint()
+    channel = js.MessageChannel.new()
+    far = node_endpoint(channel.port1)
+    Comlink.expose(run_js("({ add: (a, b) => a + b })"), far)
+    api = Comlink.wrap(far)
+    endpoint = JsEndpoint(node_endpoint(channel.port2))
+    comlink_py.expose(Counter(), endpoint)
+    remote = comlink_py.wrap(endpoint)
+    before = [await api.add(1), await remote.add(2, 3)]
+    await comlink_py.release(remote)
+    stray = {"type": "RAW", "value": 1, "id": "not a pending call"}
+    channel.port1.postMessage(to_js(stray, dict_converter=js.Object.fromEntries))
+    await asyncio.sleep(0.05)
+    after = await asyncio.wait_for(api.add(2), 5)
+    channel.port1.close()
+    assert [*before, after] == [1, 5, 3], [*before, after]
