@@ -49,9 +49,16 @@ def machine() -> dict[str, Any]:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
-            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
+            first = info.read().split("\n\n", 1)[0]  # the first processor's lines
+    except OSError:
+        first = ""
+    fields = dict(line.split(":", 1) for line in first.splitlines() if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    if "model name" in fields:
+        # Two VMs may both say "AMD EPYC": the family and model tell their CPUs apart.
+        cpu = fields["model name"]
+        if "cpu family" in fields and "model" in fields:
+            cpu += f" (family {fields['cpu family']}, model {fields['model']})"
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
