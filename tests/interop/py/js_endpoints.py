@@ -6,6 +6,8 @@ to the real npm Comlink over real JS MessageChannels and fails with an ``Asserti
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -27,6 +29,18 @@ async def _node_endpoint() -> Any:
 
 def _js_object(**members: Any) -> Any:
     return to_js(members, dict_converter=js.Object.fromEntries)
+
+
+@contextlib.contextmanager
+def _shortcuts(enabled: bool) -> Iterator[None]:
+    """The Pyodide fast path's shortcuts on or off for what is made inside (on again after)."""
+    from comlink_py.pyodide import fastpath
+
+    fastpath.ENABLED = enabled
+    try:
+        yield
+    finally:
+        fastpath.ENABLED = True
 
 
 def _raises(kind: type[BaseException], text: str, action: Any) -> BaseException:
@@ -204,14 +218,11 @@ async def check_the_shortcuts_serve_every_endpoint_alike() -> None:
     """The fast path numbers routes once per interpreter: a route learnt on one port is posted on
     the next port too, answers settle the calls of the right link, and every port answers the same
     with the shortcuts switched off."""
-    from comlink_py.pyodide import fastpath
-
     Comlink = await _comlink()
     node_endpoint = await _node_endpoint()
     results = []
     for enabled in (True, True, False, True):
-        fastpath.ENABLED = enabled
-        try:
+        with _shortcuts(enabled):
             far = js.MessageChannel.new()
             near = js.MessageChannel.new()
             Comlink.expose(js.Function.new("x", "return x + 1"), node_endpoint(far.port1))
@@ -219,8 +230,6 @@ async def check_the_shortcuts_serve_every_endpoint_alike() -> None:
             comlink_py.expose(Counter(), JsEndpoint(near.port2))
             remote = comlink_py.wrap(JsEndpoint(far.port2))
             results.append([await remote(1), await remote(2), await api.add(3), await api.count])
-        finally:
-            fastpath.ENABLED = True
         far.port1.close()
         near.port1.close()
     assert results == [[2, 3, 3, 3]] * 4, results
@@ -229,14 +238,11 @@ async def check_the_shortcuts_serve_every_endpoint_alike() -> None:
 async def check_an_answer_at_hand_goes_back_as_the_listeners_result() -> None:
     """A call answered while it is delivered returns its value to the JS listener, which posts the
     answer: Python makes no second call into JS for it (with the shortcuts off it does)."""
-    from comlink_py.pyodide import fastpath
-
     Comlink = await _comlink()
     node_endpoint = await _node_endpoint()
     seen = []
     for enabled in (True, False):
-        fastpath.ENABLED = enabled
-        try:
+        with _shortcuts(enabled):
             channel = js.MessageChannel.new()
             endpoint = JsEndpoint(channel.port2)
             comlink_py.expose(Counter(), endpoint)
@@ -250,8 +256,6 @@ async def check_an_answer_at_hand_goes_back_as_the_listeners_result() -> None:
             endpoint._js_answer = counted
             api = Comlink.wrap(node_endpoint(channel.port1))
             seen.append([await api.add(2), await api.add(3), await api.count, bool(calls)])
-        finally:
-            fastpath.ENABLED = True
         channel.port1.close()
     assert seen == [[2, 5, 5, False], [2, 5, 5, True]], seen
 
@@ -332,14 +336,11 @@ async def check_a_plain_answer_goes_to_its_call_and_no_other_listener() -> None:
     """With the shortcuts on, the JS listener hands a plain answer of an atom straight to the call
     that waits for it: other listeners of the endpoint never see it, while they still see an answer
     that is not an atom and one that no call claims. With the shortcuts off they see all three."""
-    from comlink_py.pyodide import fastpath
-
     Comlink = await _comlink()
     node_endpoint = await _node_endpoint()
     seen = []
     for enabled in (True, False):
-        fastpath.ENABLED = enabled
-        try:
+        with _shortcuts(enabled):
             channel = js.MessageChannel.new()
             Comlink.expose(
                 run_js("({ add: (a, b) => a + b, pair: (a, b) => [a, b] })"), node_endpoint(channel.port1)
@@ -354,8 +355,6 @@ async def check_a_plain_answer_goes_to_its_call_and_no_other_listener() -> None:
             while "nobody's" not in heard:
                 await asyncio.sleep(0.01)
             seen.append([results, [value if isinstance(value, (int, str)) else "pair" for value in heard]])
-        finally:
-            fastpath.ENABLED = True
         channel.port1.close()
     assert seen == [
         [[3, [1, 2]], ["pair", "nobody's"]],
