@@ -8,9 +8,11 @@ import gc
 import itertools
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,6 +20,7 @@ import pytest
 import comlink_py as c
 from comlink_py import abort, aio, process
 from comlink_py.abort import ABORT_HANDLER, AbortError, Cancellation
+from comlink_py.pyodide.endpoint import JsEndpoint
 from tests.helpers import recording_channel, run
 
 LIMIT = 0.25  # the issue's bound is 50 ms; a loaded 2-core machine gets a generous margin
@@ -483,3 +486,28 @@ def test_a_signal_from_an_endpoint_that_is_not_trusted_gets_no_interrupt_buffer(
     assert run(told(False)) == [{"interrupt": "buffer", "flag": [0]}]
     assert run(told(True)) == []
     assert len(interrupts) == 1
+
+
+class Deliverer:
+    """A synchronous call inside which a Pyodide endpoint's entry from JS delivers an answer, as
+    while a blocking call pumps its messages: where the shim's interrupt() may be raised."""
+
+    def deliver(self) -> dict[str, bool]:
+        seen = {"the call's own code": aio.interrupting(sys._getframe())}
+
+        def answer_listener(msg_id: str, value: Any) -> bool:
+            seen["an answer delivered in it"] = aio.interrupting(sys._getframe())
+            return True
+
+        JsEndpoint._answered(SimpleNamespace(_answer_listeners=(answer_listener,)), "an id", None)  # type: ignore[arg-type]
+        return seen
+
+
+def test_an_interrupt_is_raised_in_a_calls_own_code_never_in_an_answer_delivered_inside_it() -> None:
+    async def go() -> None:
+        channel = c.MessageChannel()
+        c.expose(Deliverer(), channel.port1)
+        seen = await c.wrap(channel.port2).deliver()
+        assert seen == {"the call's own code": True, "an answer delivered in it": False}
+
+    run(go())
