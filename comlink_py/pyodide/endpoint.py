@@ -428,8 +428,7 @@ class JsEndpoint:
             self._js_set_answerer(self._py_answerer)
         elif not wanted and self._py_answerer is not None:
             answerer, self._py_answerer = self._py_answerer, None
-            if self._js_set_answerer is not None:
-                self._js_set_answerer(None)
+            self._js_set_answerer(None)  # set with the JS listener, which the answerer never outlives
             answerer.destroy()
 
     def _answered(self, msg_id: str, value: Any) -> bool:
